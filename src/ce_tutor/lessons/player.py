@@ -1,0 +1,146 @@
+"""``LessonRun``: one learner going through one lesson, shared by the Textual app and the plain mode.
+
+It knows which step is showing, moves between steps, records progress as it goes (every move is saved
+at once), and keeps one explorer and one quiz session per step, so that going back to a step finds it as
+it was left. It renders nothing itself: front ends ask it for text and numbers and present them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ce_tutor.lessons import template
+from ce_tutor.lessons.schema import ExploreStep, Lesson, QuizStep, Step
+
+if TYPE_CHECKING:
+    from ce_tutor.lessons.explore import Explorer
+    from ce_tutor.progress import ProgressStore
+    from ce_tutor.quiz import QuizSession
+
+
+class LessonRun:
+    """Where a learner is in a lesson. ``index`` is 0-based; labels shown to people are 1-based."""
+
+    def __init__(
+        self,
+        lesson: Lesson,
+        env: Mapping[str, Any],
+        *,
+        store: ProgressStore | None = None,
+        learner_seed: int = 0,
+        start: int | None = None,
+        max_attempts: int = 3,
+    ) -> None:
+        self.lesson = lesson
+        self.env = dict(env)
+        self.store = store
+        self.learner_seed = learner_seed
+        self.max_attempts = max_attempts
+        self._explorers: dict[int, Explorer] = {}
+        self._quizzes: dict[int, QuizSession] = {}
+        if start is None and store is not None:
+            saved = store.lesson(lesson.id)
+            start = 0 if saved.complete else saved.current_step
+        self.index = self._clamp(start or 0)
+        self._save()
+
+    # -- where we are ------------------------------------------------------------------------------------
+    @property
+    def n_steps(self) -> int:
+        return len(self.lesson.steps)
+
+    @property
+    def step(self) -> Step:
+        return self.lesson.steps[self.index]
+
+    @property
+    def is_first(self) -> bool:
+        return self.index == 0
+
+    @property
+    def is_last(self) -> bool:
+        return self.index == self.n_steps - 1
+
+    @property
+    def position(self) -> str:
+        """"step 3/9", for progress indicators."""
+        return f"step {self.index + 1}/{self.n_steps}"
+
+    # -- moving --------------------------------------------------------------------------------------------
+    def go(self, index: int) -> bool:
+        """Show step ``index`` (clamped to the lesson). Returns whether the step changed."""
+        target = self._clamp(index)
+        if target == self.index:
+            return False
+        self.index = target
+        self._save()
+        return True
+
+    def next(self) -> bool:
+        """Move on. On the last step this finishes the lesson (marks it complete) and returns False."""
+        if self.is_last:
+            self.finish()
+            return False
+        return self.go(self.index + 1)
+
+    def previous(self) -> bool:
+        return self.go(self.index - 1)
+
+    def finish(self) -> None:
+        if self.store is not None:
+            self.store.complete_lesson(self.lesson.id, self.n_steps)
+
+    # -- what the current step needs ----------------------------------------------------------------------
+    def render(self, text: str | None) -> str:
+        """Fill a template from the lesson's values ("" for None)."""
+        return template.render(text, self.env) if text else ""
+
+    def explorer(self, index: int | None = None) -> Explorer:
+        """The explorer of an explore step, kept for the whole run."""
+        i = self.index if index is None else index
+        step = self.lesson.steps[i]
+        if not isinstance(step, ExploreStep):
+            raise TypeError(f"step {i + 1} is a {step.type} step, not an explorer")
+        if i not in self._explorers:
+            from ce_tutor.lessons.explore import Explorer
+
+            self._explorers[i] = Explorer(step, self.env)
+        return self._explorers[i]
+
+    def quiz(self, index: int | None = None) -> QuizSession:
+        """The quiz session of a quiz step, kept for the whole run; its attempts go to the store."""
+        i = self.index if index is None else index
+        step = self.lesson.steps[i]
+        if not isinstance(step, QuizStep):
+            raise TypeError(f"step {i + 1} is a {step.type} step, not a quiz")
+        if i not in self._quizzes:
+            from ce_tutor.quiz import QuizSession
+
+            self._quizzes[i] = QuizSession(
+                step,
+                self.env,
+                self.lesson.id,
+                self.learner_seed,
+                max_attempts=self.max_attempts,
+                record=self._recorder(step.id),
+            )
+        return self._quizzes[i]
+
+    # -- internals -----------------------------------------------------------------------------------------
+    def _clamp(self, index: int) -> int:
+        return max(0, min(int(index), self.n_steps - 1))
+
+    def _save(self) -> None:
+        if self.store is not None:
+            self.store.visit_step(self.lesson.id, self.index, self.n_steps)
+
+    def _recorder(self, quiz_id: str) -> Callable[[str, str, int], None] | None:
+        if self.store is None:
+            return None
+        store, lesson_id = self.store, self.lesson.id
+
+        def record(answer: str, verdict: str, seed: int) -> None:
+            store.record_attempt(lesson_id, quiz_id, seed, answer, verdict)
+
+        return record
