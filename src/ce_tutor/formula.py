@@ -95,7 +95,7 @@ def _arith(op: Callable[..., object], *values: object) -> object:
 
 
 def _truth(value: object) -> object:
-    """True where ``value`` is non-zero: a bool for a number, a bool array for an array."""
+    """True where ``value`` is non-zero: a numpy bool for a number, a bool array for an array."""
     return _floats(value) != 0
 
 
@@ -326,7 +326,7 @@ def is_reserved(name: str) -> bool:
 # -- reading and checking --------------------------------------------------------------------------------
 _BINOPS: dict[type, Callable[..., object]] = {
     ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide,
-    ast.Pow: np.power, ast.BitXor: np.power,
+    ast.Pow: np.power,
 }
 _COMPARE: dict[type, Callable[..., object]] = {
     ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
@@ -345,7 +345,6 @@ _REFUSED: dict[type, str] = {
     ast.Starred: "starred values (*x) are not allowed", ast.Dict: "dictionaries are not allowed",
     ast.Set: "sets are not allowed", ast.NamedExpr: "assignment with := is not allowed",
     ast.Slice: "slices like p[0:2] are not allowed; use a single index like p[0]",
-    ast.Await: "await is not allowed", ast.Yield: "yield is not allowed", ast.YieldFrom: "yield is not allowed",
 }
 
 
@@ -362,9 +361,26 @@ def _char_offset(text: str, lineno: int, col: int, *, col_in_bytes: bool) -> int
     return min(sum(len(x) for x in lines[: max(lineno - 1, 0)]) + max(col, 0), len(text))
 
 
-def _node_offset(source: str, shift: int, node: ast.AST) -> int:
-    """The 0-based column of ``node`` in ``source``, which was read without its first ``shift`` characters."""
-    return shift + _char_offset(source[shift:], node.lineno, node.col_offset, col_in_bytes=True)
+def _readable(source: str) -> str:
+    """The text handed to ast: no leading whitespace, and ``^`` written as ``**`` so that it binds like a power.
+
+    (Python's ``^`` binds looser than ``+``, which would make ``1 - p^2`` mean ``(1 - p)**2``.) A ``^`` inside
+    a string or comment is rewritten too, which is harmless: strings are refused and comments ignored.
+    """
+    return source.lstrip().replace("^", "**")
+
+
+def _source_offset(source: str, lineno: int, col: int, *, col_in_bytes: bool) -> int:
+    """The 0-based offset in ``source`` of a position (1-based line, 0-based column) in its readable text."""
+    stripped = source.lstrip()
+    offset = _char_offset(_readable(source), lineno, col, col_in_bytes=col_in_bytes)
+    carets = [i for i, ch in enumerate(stripped) if ch == "^"]
+    widened = sum(1 for j, c in enumerate(carets) if c + j + 1 <= offset)  # each ^ became two characters
+    return len(source) - len(stripped) + offset - widened
+
+
+def _node_offset(source: str, node: ast.AST) -> int:
+    return _source_offset(source, node.lineno, node.col_offset, col_in_bytes=True)
 
 
 def _arity_message(name: str, n: int) -> str | None:
@@ -445,7 +461,6 @@ class Formula:
     names: frozenset[str]  #: free variable names (not functions, not constants)
     functions: frozenset[str]  #: names of the functions it calls
     _tree: ast.Expression = field(repr=False, compare=False)
-    _shift: int = field(repr=False, compare=False)  # leading whitespace cut before reading
 
     def check_names(self, known: Iterable[str]) -> None:
         """Raise FormulaError naming every variable that is neither in ``known`` nor a constant."""
@@ -460,7 +475,7 @@ class Formula:
             listed = ", ".join(repr(n) for n in unique)
             hint = _suggest(unique[0], [*allowed, *CONSTANTS]) if len(unique) == 1 else ""
             message = f"unknown name{'s' * (len(unique) > 1)} {listed}{hint}"
-            raise FormulaError(message, self.source, _node_offset(self.source, self._shift, missing[0]))
+            raise FormulaError(message, self.source, _node_offset(self.source, missing[0]))
 
     def evaluate(self, env: Mapping[str, object] | None = None, *, deadline_s: float = 0.25) -> object:
         """Evaluate with variables from ``env``: a float, a bool or a numpy array.
@@ -472,7 +487,7 @@ class Formula:
         token = _DEADLINE.set(time.monotonic() + deadline_s)
         try:
             with np.errstate(all="ignore"):
-                return _export(_Evaluator(self.source, self._shift, env or {}).visit(self._tree.body))
+                return _export(_Evaluator(self.source, env or {}).visit(self._tree.body))
         except FormulaError as exc:
             exc.source = self.source
             raise
@@ -485,8 +500,8 @@ class Formula:
 class _Evaluator:
     """Walks a checked tree; every handler returns an int, bool, numpy scalar or numpy array."""
 
-    def __init__(self, source: str, shift: int, env: Mapping[str, object]) -> None:
-        self.source, self.shift = source, shift
+    def __init__(self, source: str, env: Mapping[str, object]) -> None:
+        self.source = source
         self.env = env
         self.handlers: dict[type, Callable[[ast.AST], object]] = {
             ast.Constant: self._constant, ast.Name: self._name, ast.BinOp: self._binop,
@@ -496,7 +511,7 @@ class _Evaluator:
         }
 
     def error(self, message: str, node: ast.AST) -> FormulaError:
-        return FormulaError(message, self.source, _node_offset(self.source, self.shift, node))
+        return FormulaError(message, self.source, _node_offset(self.source, node))
 
     def visit(self, node: ast.AST) -> object:
         _tick()
@@ -603,16 +618,14 @@ def parse(source: str, *, max_length: int = 1000, max_depth: int = 30, max_nodes
         raise FormulaError(f"a formula must be text, got {type(source).__name__}")
     if len(source) > max_length:
         raise FormulaError(f"the formula is too long ({len(source)} characters, at most {max_length})", source)
-    text = source.lstrip()
-    shift = len(source) - len(text)
-    if not text:
+    if not source.strip():
         raise FormulaError("the formula is empty", source, 0)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings():  # e.g. SyntaxWarning for a string's escapes; strings are refused anyway
             warnings.simplefilter("ignore")
-            tree = ast.parse(text, mode="eval")
+            tree = ast.parse(_readable(source), mode="eval")
     except SyntaxError as exc:
-        offset = shift + _char_offset(text, exc.lineno or 1, (exc.offset or 1) - 1, col_in_bytes=False)
+        offset = _source_offset(source, exc.lineno or 1, (exc.offset or 1) - 1, col_in_bytes=False)
         raise FormulaError(f"could not read {_quote(source)}: {exc.msg}", source, offset) from None
     except (ValueError, RecursionError, MemoryError, OverflowError):
         raise FormulaError(f"could not read {_quote(source)}: it is too complex", source) from None
@@ -628,16 +641,16 @@ def parse(source: str, *, max_length: int = 1000, max_depth: int = 30, max_nodes
             raise FormulaError(f"the formula has too many parts (more than {max_nodes})", source)
         if depth > max_depth:
             message = f"the formula is nested too deeply (more than {max_depth} levels)"
-            raise FormulaError(message, source, _node_offset(source, shift, node))
+            raise FormulaError(message, source, _node_offset(source, node))
         problem, children = _check_node(node)
         if problem:
-            raise FormulaError(problem, source, _node_offset(source, shift, node))
+            raise FormulaError(problem, source, _node_offset(source, node))
         if isinstance(node, ast.Name) and node.id not in CONSTANTS:
             names.add(node.id)
         elif isinstance(node, ast.Call):
             functions.add(node.func.id)
         stack.extend((child, depth + 1) for child in reversed(children))
-    return Formula(source, frozenset(names), frozenset(functions), tree, shift)
+    return Formula(source, frozenset(names), frozenset(functions), tree)
 
 
 def evaluate(source: str, env: Mapping[str, object] | None = None) -> object:
