@@ -291,6 +291,15 @@ def _iris_step_b3(b3: float, lr: float) -> float:
     return b3 - lr * _dtotal_db3(b3)
 
 
+@_over_grid
+def _iris_descent_b3(b3: float, lr: float, k: float) -> float:
+    """b3 after ``k`` steps of gradient descent on the total CE (k = 0 gives b3 back)."""
+    steps = _whole(k, "a number of steps")
+    if not 0 <= steps <= 1000:
+        raise ValueError(f"the number of steps must be from 0 to 1000, got {steps}")
+    return float(core.gradient_descent(_NET.with_params(b3=b3), core.IRIS_X, core.IRIS_Y, ("b3",), lr, steps).value("b3")[-1])
+
+
 # name -> (function, least and most arguments; None = any number)
 _TABLE: dict[str, tuple[Callable[..., object], int, int | None]] = {
     "ln": (_ufunc(np.log), 1, 1), "log": (_ufunc(np.log), 1, 1), "log2": (_ufunc(np.log2), 1, 1),
@@ -311,7 +320,7 @@ _TABLE: dict[str, tuple[Callable[..., object], int, int | None]] = {
     "iris_x": (_iris_x, 1, 1), "iris_y": (_iris_y, 1, 1), "iris_hidden": (_iris_hidden, 2, 2),
     "iris_logits": (_iris_logits, 3, 3), "iris_probs": (_iris_probs, 3, 3), "iris_row_ce": (_iris_row_ce, 2, 2),
     "iris_total_ce": (_iris_total_ce, 1, 1), "iris_dtotal_db3": (_over_grid(_dtotal_db3), 1, 1),
-    "iris_step_b3": (_iris_step_b3, 2, 2),
+    "iris_step_b3": (_iris_step_b3, 2, 2), "iris_descent_b3": (_iris_descent_b3, 3, 3),
 }
 FUNCTIONS: Mapping[str, Callable[..., object]] = MappingProxyType({k: v[0] for k, v in _TABLE.items()})
 _ARITY: dict[str, tuple[int, int | None]] = {k: (lo, hi) for k, (_, lo, hi) in _TABLE.items()}
@@ -613,9 +622,15 @@ def parse(source: str, *, max_length: int = 1000, max_depth: int = 30, max_nodes
 
     Bounds: at most ``max_length`` characters, ``max_nodes`` parts (numbers, names, operations...) and
     ``max_depth`` levels of nesting. Names cannot be checked here (see ``Formula.check_names``).
+    Formulas are immutable, so a parsed one is cached and shared (lessons evaluate the same few often).
     """
     if not isinstance(source, str):
         raise FormulaError(f"a formula must be text, got {type(source).__name__}")
+    return _parse(source, max_length, max_depth, max_nodes)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(source: str, max_length: int, max_depth: int, max_nodes: int) -> Formula:
     if len(source) > max_length:
         raise FormulaError(f"the formula is too long ({len(source)} characters, at most {max_length})", source)
     if not source.strip():

@@ -533,3 +533,17 @@ def test_formula_is_a_frozen_value() -> None:
     assert f == g and hash(f) == hash(g) and isinstance(f, Formula)
     with pytest.raises(AttributeError):
         f.source = "2"  # type: ignore[misc]
+
+
+def test_iris_descent_follows_the_trainer_step_by_step() -> None:
+    xs, ys = core.IRIS_X, core.IRIS_Y
+    trajectory = core.gradient_descent(B3(b3=-2), xs, ys, ("b3",), 0.5, 5)
+    np.testing.assert_allclose(ev("iris_descent_b3(-2, 0.5, x)", x=np.arange(6.0)), trajectory.value("b3"))
+    np.testing.assert_allclose(ev("iris_total_ce(iris_descent_b3(-2, 0.5, x))", x=np.arange(6.0)), trajectory.losses)
+    assert ev("iris_descent_b3(-2, 1, 1)") == pytest.approx(ev("iris_step_b3(-2, 1)"), rel=1e-15)
+    assert "from 0 to 1000" in str(error("iris_descent_b3(0, 1, 5000)"))
+    assert "number of steps" in str(error("iris_descent_b3(0, 1, 1.5)"))
+
+
+def test_parsed_formulas_are_shared() -> None:
+    assert formula.parse("1 + p[0]") is formula.parse("1 + p[0]")
