@@ -77,12 +77,23 @@ def as_labels(y: object, n_rows: int | None, n_classes: int) -> np.ndarray:
     if arr.dtype == bool:
         raise ValueError("labels must be integer class indices, not bools")
     if arr.dtype.kind in "iu":
+        if arr.dtype.kind == "u" and arr.size and arr.max() > _LABEL_LIMIT:  # would wrap to negative
+            _label_out_of_range(int(arr.max()), n_classes)
         labels = arr.astype(np.int64, copy=False)
     elif arr.dtype.kind == "f":
         if not np.isfinite(arr).all() or (arr != np.floor(arr)).any():
             raise ValueError("labels must be whole numbers (class indices), found a non-integer")
+        if arr.size and np.abs(arr).max() > _LABEL_LIMIT:  # the int64 cast would be undefined
+            worst = arr.flat[int(np.argmax(np.abs(arr)))]
+            if worst < 0:
+                raise ValueError(f"labels must not be negative, found {worst:g}")
+            _label_out_of_range(f"{worst:g}", n_classes)
         labels = arr.astype(np.int64)
     elif arr.dtype == object and arr.ndim == 0 and isinstance(y, numbers.Integral):
+        if int(y) < 0:
+            raise ValueError(f"labels must not be negative, found {int(y)}")
+        if int(y) > _LABEL_LIMIT:  # too big for int64
+            _label_out_of_range(int(y), n_classes)
         labels = np.asarray(int(y), dtype=np.int64)
     else:
         raise ValueError(f"labels must be integer class indices, got {arr.dtype} values")
@@ -99,8 +110,16 @@ def as_labels(y: object, n_rows: int | None, n_classes: int) -> np.ndarray:
         if (labels < 0).any():
             raise ValueError(f"labels must not be negative, found {int(labels.min())}")
         if (labels >= n_classes).any():
-            raise ValueError(f"label {int(labels.max())} is out of range for {n_classes} classes (0..{n_classes - 1})")
+            _label_out_of_range(int(labels.max()), n_classes)
     return labels
+
+
+#: Labels above this are refused before any cast to int64 (no class count comes near it).
+_LABEL_LIMIT = 2**53
+
+
+def _label_out_of_range(label: object, n_classes: int) -> None:
+    raise ValueError(f"label {label} is out of range for {n_classes} classes (0..{n_classes - 1})")
 
 
 def batch_rows(arr: np.ndarray, name: str) -> int | None:
