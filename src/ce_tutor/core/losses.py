@@ -31,7 +31,8 @@ def _normaliser(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.nd
     """
     idx = np.argmax(z, axis=axis, keepdims=True)
     m = np.take_along_axis(z, idx, axis=axis)
-    shifted = z - m
+    with np.errstate(over="ignore"):  # a gap beyond the float range (1e308 vs -1e308) is -inf: exp gives 0
+        shifted = z - m
     e = np.exp(shifted)
     np.put_along_axis(e, idx, 0.0, axis=axis)
     log_norm = np.log1p(e.sum(axis=axis, keepdims=True))
@@ -48,7 +49,8 @@ def log_softmax(z: object, axis: int = -1) -> np.ndarray:
 def softmax(z: object, axis: int = -1) -> np.ndarray:
     """Turn raw outputs into probabilities: ``exp(z) / sum(exp(z))`` along ``axis``, computed stably."""
     arr = _logits_along(z, axis)
-    e = np.exp(arr - np.max(arr, axis=axis, keepdims=True))
+    with np.errstate(over="ignore"):  # as in _normaliser: an overflowing gap means probability 0
+        e = np.exp(arr - np.max(arr, axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 
@@ -56,7 +58,8 @@ def logsumexp(z: object, axis: int = -1) -> np.ndarray | float:
     """``log(sum(exp(z)))`` along ``axis`` without overflow."""
     arr = _logits_along(z, axis)
     _, log_norm, idx = _normaliser(arr, axis)
-    out = np.squeeze(np.take_along_axis(arr, idx, axis=axis) + log_norm, axis=axis)
+    with np.errstate(over="ignore"):  # max near the float limit plus log(C) rounds to +inf
+        out = np.squeeze(np.take_along_axis(arr, idx, axis=axis) + log_norm, axis=axis)
     return float(out) if out.ndim == 0 else out
 
 
@@ -66,19 +69,69 @@ def cross_entropy_from_logits(z: object, y: object, label_smoothing: float = 0.0
     ``z`` of shape ``(C,)`` with an integer ``y`` gives a float; ``(N, C)`` with ``y`` of shape ``(N,)``
     gives an ``(N,)`` array. ``label_smoothing`` has torch's meaning: the target becomes
     ``(1 - e) * onehot + e / C``.
+
+    The loss is ``log1p(sum of exp(z_k - max) over the non-maximal k) - (z_y - max)``, as in
+    ``_normaliser``, but computed in blocks of rows that stay in cache, with one reused buffer. The
+    logits are validated through their row maxima: ``argmax`` treats NaN as the largest value, so a row
+    holding NaN or +inf, or made only of -inf, is exactly a row whose maximum is not finite.
     """
-    arr = as_logits(z)
+    arr = as_float_array(z, "logits")
+    if arr.ndim == 0 or arr.shape[-1] == 0:
+        as_logits(arr)  # raises the shape message
+    idx = np.argmax(arr, axis=-1, keepdims=True)
+    m = np.take_along_axis(arr, idx, axis=-1)
+    if not np.isfinite(m).all():
+        as_logits(arr)  # raises the message naming the NaN, +inf or all -inf row
+        raise AssertionError("unreachable: a non-finite row maximum passed the logits check")
     rows = batch_rows(arr, "logits")
-    labels = as_labels(y, rows, arr.shape[-1])
+    n_classes = arr.shape[-1]
+    labels = as_labels(y, rows, n_classes)
     _check_smoothing(label_smoothing)
-    shifted, log_norm, _ = _normaliser(arr, -1)
-    lab = labels[..., None] if rows is not None else labels.reshape(1)
-    nll = log_norm[..., 0] - np.take_along_axis(shifted, lab, axis=-1)[..., 0]
-    if label_smoothing:
-        # mean over classes of -log p_k; -inf logits make this +inf, which is the maths
-        uniform = log_norm[..., 0] - shifted.mean(axis=-1)
-        nll = (1.0 - label_smoothing) * nll + label_smoothing * uniform
+
+    z2 = arr.reshape(-1, n_classes)
+    n = z2.shape[0]
+    m1, idx1, lab1 = m.reshape(n), idx.reshape(n), labels.reshape(n)
+    with np.errstate(over="ignore"):  # |z_k - max| beyond the float range is -inf: exp gives 0, loss +inf
+        picked = z2[np.arange(n), lab1] - m1  # z_y - max <= 0
+        others = np.empty(n)  # sum of exp(z_k - max) over all k but the first maximum
+        mean_shift = np.empty(n) if label_smoothing else None
+        block = max(1, min(n, _BLOCK_ELEMENTS // n_classes))
+        buf = np.empty((block, n_classes))
+        block_rows = np.arange(block)
+        for start in range(0, n, block):
+            stop = min(start + block, n)
+            b = buf[: stop - start]
+            np.subtract(z2[start:stop], m1[start:stop, None], out=b)
+            if mean_shift is not None:
+                np.mean(b, axis=-1, out=mean_shift[start:stop])
+            np.exp(b, out=b)
+            b[block_rows[: stop - start], idx1[start:stop]] = 0.0
+            np.sum(b, axis=-1, out=others[start:stop])
+        log_norm = np.log1p(others)
+        nll = log_norm - picked
+        if mean_shift is not None:
+            _mean_without_overflow(z2, m1, mean_shift)
+            # mean over classes of -log p_k; -inf logits make this +inf, which is the maths
+            smooth = label_smoothing * (log_norm - mean_shift)
+            # at e = 1 the observed class has no weight: 0 * inf would be NaN, so leave it out
+            nll = smooth if label_smoothing == 1 else (1.0 - label_smoothing) * nll + smooth
     return _scalar_or_array(nll, rows)
+
+
+#: Elements per block in ``cross_entropy_from_logits``: 32768 float64 = 256 KiB, small enough for L2.
+_BLOCK_ELEMENTS = 32_768
+
+
+def _mean_without_overflow(z2: np.ndarray, m1: np.ndarray, mean_shift: np.ndarray) -> None:
+    """Redo, as ``mean(z / C) - max``, the row means of ``z - max`` that overflowed to -inf.
+
+    A row with a -inf logit has mean -inf for real; a row of finite logits spanning more than the float
+    range (say 1e308 and -1e308) only overflowed on the way, in ``z - max`` or in the running sum.
+    """
+    redo = np.isneginf(mean_shift)
+    if redo.any():
+        redo[redo] = ~np.isneginf(z2[redo]).any(axis=-1)
+        mean_shift[redo] = (z2[redo] / z2.shape[-1]).sum(axis=-1) - m1[redo]
 
 
 def cross_entropy(p: object, y: object) -> np.ndarray | float:
