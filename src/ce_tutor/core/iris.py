@@ -13,6 +13,8 @@ Every parameter has a name (``PARAMETER_NAMES``) so that lessons and the trainer
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -150,9 +152,11 @@ def gradient_descent(
         raise ValueError("choose at least one parameter to train")
     for name in names:
         _lookup(name)
-    if not (np.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"the learning rate must be a positive number, got {learning_rate}")
-    if not (isinstance(steps, (int, np.integer)) and 0 <= steps <= 100_000):
+    if isinstance(learning_rate, (bool, np.bool_)) or not (
+        isinstance(learning_rate, numbers.Real) and math.isfinite(float(learning_rate)) and learning_rate > 0
+    ):
+        raise ValueError(f"the learning rate must be a positive number, got {learning_rate!r}")
+    if isinstance(steps, (bool, np.bool_)) or not (isinstance(steps, (int, np.integer)) and 0 <= steps <= 100_000):
         raise ValueError(f"steps must be a whole number from 0 to 100000, got {steps!r}")
     values, losses, grads = [], [], []
     net = network
