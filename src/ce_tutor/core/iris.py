@@ -155,7 +155,8 @@ def gradient_descent(
     if isinstance(learning_rate, (bool, np.bool_)) or not (
         isinstance(learning_rate, numbers.Real) and math.isfinite(float(learning_rate)) and learning_rate > 0
     ):
-        raise ValueError(f"the learning rate must be a positive number, got {learning_rate!r}")
+        shown = learning_rate if isinstance(learning_rate, numbers.Real) else repr(learning_rate)
+        raise ValueError(f"the learning rate must be a positive number, got {shown}")
     if isinstance(steps, (bool, np.bool_)) or not (isinstance(steps, (int, np.integer)) and 0 <= steps <= 100_000):
         raise ValueError(f"steps must be a whole number from 0 to 100000, got {steps!r}")
     values, losses, grads = [], [], []
