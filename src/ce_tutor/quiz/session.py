@@ -1,0 +1,162 @@
+"""One quiz as a learner works through it, shared by the Textual app and the plain mode.
+
+Both front ends drive a :class:`QuizSession` and show what it returns, so a given answer gets the same
+verdict, hints and solution in either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from ce_tutor.lessons.schema import QuizStep
+from ce_tutor.quiz.grading import Feedback, Verdict, format_answer, grade
+from ce_tutor.quiz.variants import Variant, draw_variant, variant_seed
+
+#: Called as ``record(answer, verdict, seed)`` for every graded attempt, and as
+#: ``record("", "revealed", seed)`` when the learner asks for the solution before solving the quiz.
+Recorder = Callable[[str, str, int], None]
+
+_MISSES = frozenset({Verdict.WRONG, Verdict.MISCONCEPTION})
+
+
+class QuizSession:
+    """Attempts, hints and the worked solution of one quiz, one variant at a time.
+
+    - Unreadable answers cost nothing and are not recorded.
+    - A wrong answer (or a known misconception) unlocks the next hint; after ``max_attempts`` of them the
+      worked solution is revealed and the feedback says so.
+    - A close answer counts as an attempt (it is recorded) but not as a miss: the learner has the method
+      and only needs more digits, so it unlocks no hint and does not bring the solution nearer.
+    - Once the quiz is solved, further answers return the same feedback and record nothing. Once the
+      solution is shown, answers are still graded (to check one's working) but nothing is recorded.
+
+    Raises :class:`~ce_tutor.quiz.variants.VariantError` (here and from :meth:`new_variant`) when the quiz
+    cannot be drawn: a lesson problem that ``ce-tutor check`` reports.
+    """
+
+    def __init__(
+        self,
+        step: QuizStep,
+        lesson_env: Mapping[str, object],
+        lesson_id: str,
+        learner_seed: int,
+        variant_index: int = 0,
+        max_attempts: int = 3,
+        record: Recorder | None = None,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
+        self.step = step
+        self.max_attempts = max_attempts
+        self._lesson_env = lesson_env
+        self._lesson_id = lesson_id
+        self._learner_seed = learner_seed
+        self._record = record
+        self._start(variant_index)
+
+    # -- state -----------------------------------------------------------------------------------------
+    @property
+    def variant(self) -> Variant:
+        return self._variant
+
+    @property
+    def attempts(self) -> int:
+        """Counted (recorded) attempts on this variant."""
+        return self._attempts
+
+    @property
+    def solved(self) -> bool:
+        return self._solved
+
+    @property
+    def hints_shown(self) -> list[str]:
+        """The hints unlocked so far, rendered, in order."""
+        return list(self._hints)
+
+    @property
+    def solution_shown(self) -> bool:
+        return self._solution_shown
+
+    @property
+    def finished(self) -> bool:
+        """Solved, or the solution has been shown."""
+        return self._solved or self._solution_shown
+
+    @property
+    def last_feedback(self) -> Feedback | None:
+        return self._last_feedback
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def submit(self, text: str) -> Feedback:
+        """Grade ``text`` and update the state (see the class docstring for the rules)."""
+        if self._solved and self._last_feedback is not None:
+            return self._last_feedback
+        feedback = grade(self.step, self._variant, text)
+        counted = feedback.counts_as_attempt and not self._solution_shown
+        if counted:
+            self._attempts += 1
+            feedback = self._follow_up(feedback)
+        self._last_feedback = feedback
+        if counted:
+            self._emit(text, feedback.verdict)
+        return feedback
+
+    def hint(self) -> str | None:
+        """Unlock and return the next hint; None when every hint is shown."""
+        if len(self._hints) == len(self.step.hints):
+            return None
+        hint = self._variant.render(self.step.hints[len(self._hints)])
+        self._hints.append(hint)
+        return hint
+
+    def solution(self) -> list[str]:
+        """The worked solution, rendered; recorded as "revealed" if asked for before the quiz is finished."""
+        steps = [self._variant.render(text) for text in self.step.solution] or [self._answer_line()]
+        newly_revealed = not self.finished
+        self._solution_shown = True
+        if newly_revealed:
+            self._emit("", "revealed")
+        return steps
+
+    def new_variant(self) -> Variant:
+        """Move on to the next variant (fresh values), starting again with no attempts, hints or solution."""
+        self._start(self._variant.index + 1)
+        return self._variant
+
+    # -- internals -------------------------------------------------------------------------------------
+    def _start(self, index: int) -> None:
+        seed = variant_seed(self._learner_seed, self._lesson_id, self.step.id, index)
+        self._variant = draw_variant(self.step, self._lesson_env, self._lesson_id, seed, index)
+        self._attempts = 0
+        self._misses = 0
+        self._solved = False
+        self._hints: list[str] = []
+        self._solution_shown = False
+        self._last_feedback: Feedback | None = None
+
+    def _follow_up(self, feedback: Feedback) -> Feedback:
+        """Apply a counted attempt: solved, or a miss that unlocks a hint or reveals the solution."""
+        if feedback.verdict is Verdict.CORRECT:
+            self._solved = True
+        elif feedback.verdict in _MISSES:
+            self._misses += 1
+            if self._misses < self.max_attempts:
+                self.hint()
+            else:
+                self._solution_shown = True
+                tries = f"{self._misses} tries" if self._misses > 1 else "one try"
+                return replace(feedback, message=f"{feedback.message} That was {tries}, so here is the worked solution.")
+        return feedback
+
+    def _emit(self, answer: str, verdict: str) -> None:
+        if self._record is not None:
+            self._record(answer, verdict, self._variant.seed)
+
+    def _answer_line(self) -> str:
+        """A one-line solution for a quiz without worked steps."""
+        variant = self._variant
+        if variant.answer is not None:
+            return f"The answer is {format_answer(self.step, variant.answer)}."
+        right = " or ".join(f"option {chr(ord('a') + i)} ({variant.options[i]})" for i in sorted(variant.correct_options))
+        return f"The answer is {right}."

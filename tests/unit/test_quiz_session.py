@@ -1,0 +1,179 @@
+"""QuizSession: attempts, hints, the worked solution, new variants and what gets recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+from ce_tutor.lessons.schema import QuizStep
+from ce_tutor.quiz import QuizSession, Verdict, VariantError, draw_variant, variant_seed
+
+STEP = QuizStep.model_validate(
+    {
+        "type": "quiz",
+        "id": "ce-of-p",
+        "params": {"p": {"uniform": [0.2, 0.9], "round": 2}},
+        "prompt": "The model gives the true class p = {p}. What is the cross-entropy?",
+        "answer": "-ln(p)",
+        "answer_format": ".3f",
+        "hints": ["Cross-entropy of one example is -ln of the true class's probability.", "Work out -ln({p})."],
+        "misconceptions": [{"answer": "ln(p)", "feedback": "Mind the sign."}],
+        "solution": ["The true class has p = {p}.", "-ln({p}) = {-ln(p):.3f}"],
+    }
+)
+
+
+class Recorded(list[tuple[str, str, int]]):
+    def __call__(self, answer: str, verdict: str, seed: int) -> None:
+        self.append((answer, verdict, seed))
+
+
+def session(step: QuizStep = STEP, **kwargs: object) -> tuple[QuizSession, Recorded]:
+    recorded = Recorded()
+    return QuizSession(step, {}, "lesson", 42, record=recorded, **kwargs), recorded
+
+
+def right(s: QuizSession) -> str:
+    return repr(s.variant.answer)
+
+
+def test_the_variant_is_the_learners_seeded_variant() -> None:
+    s, _ = session(variant_index=2)
+    seed = variant_seed(42, "lesson", "ce-of-p", 2)
+    assert s.variant.seed == seed and s.variant.index == 2
+    assert s.variant.values == draw_variant(STEP, {}, "lesson", seed, 2).values
+    assert (s.attempts, s.solved, s.hints_shown, s.solution_shown, s.finished) == (0, False, [], False, False)
+    assert s.last_feedback is None
+
+
+def test_a_right_answer_solves_the_quiz_and_is_recorded_once() -> None:
+    s, recorded = session()
+    feedback = s.submit(right(s))
+    assert feedback.verdict is Verdict.CORRECT and s.solved and s.finished and s.attempts == 1
+    assert s.submit("nonsense") is feedback and s.submit("0") is feedback
+    assert recorded == [(right(s), "correct", s.variant.seed)] and s.attempts == 1
+
+
+def test_each_miss_unlocks_the_next_hint() -> None:
+    s, _ = session()
+    p = s.variant.values["p"]
+    s.submit("100")
+    assert s.hints_shown == [STEP.hints[0]]
+    s.submit(f"ln({p})")  # a misconception is a miss too
+    assert s.hints_shown == [STEP.hints[0], f"Work out -ln({p:g})."]
+    assert not s.finished
+
+
+def test_three_misses_reveal_the_worked_solution() -> None:
+    s, recorded = session()
+    verdicts = [s.submit(answer).verdict for answer in ("100", "200", "300")]
+    assert verdicts == [Verdict.WRONG] * 3
+    assert s.solution_shown and s.finished and not s.solved and s.attempts == 3
+    assert s.last_feedback is not None and "here is the worked solution" in s.last_feedback.message
+    assert [verdict for _, verdict, _ in recorded] == ["wrong"] * 3  # an automatic reveal is not a request
+    p = s.variant.values["p"]
+    assert s.solution() == [f"The true class has p = {p:g}.", f"-ln({p:g}) = {s.variant.answer:.3f}"]
+    assert len(recorded) == 3
+
+
+def test_max_attempts_sets_when_the_solution_arrives() -> None:
+    s, _ = session(max_attempts=1)
+    assert "here is the worked solution" in s.submit("100").message and s.solution_shown
+    with pytest.raises(ValueError):
+        session(max_attempts=0)
+
+
+def test_after_the_reveal_answers_are_graded_but_not_recorded() -> None:
+    s, recorded = session(max_attempts=1)
+    s.submit("100")
+    feedback = s.submit(right(s))
+    assert feedback.verdict is Verdict.CORRECT and not s.solved and s.attempts == 1
+    assert s.last_feedback is feedback and len(recorded) == 1
+
+
+def test_unreadable_answers_cost_nothing_and_are_not_recorded() -> None:
+    s, recorded = session()
+    feedback = s.submit("0.5.6")
+    assert feedback.verdict is Verdict.UNREADABLE and s.last_feedback is feedback
+    assert s.attempts == 0 and s.hints_shown == [] and recorded == []
+
+
+def test_close_counts_as_an_attempt_but_not_as_a_miss() -> None:
+    s, recorded = session(max_attempts=1)
+    close = f"{s.variant.answer:.1g}"
+    assert s.submit(close).verdict is Verdict.CLOSE
+    assert s.attempts == 1 and s.hints_shown == [] and not s.finished
+    assert recorded == [(close, "close", s.variant.seed)]
+
+
+def test_the_record_callback_gets_exactly_the_graded_attempts() -> None:
+    s, recorded = session()
+    for answer in ("", "abc", "100", "0.5.6", right(s), "7"):
+        s.submit(answer)
+    seed = s.variant.seed
+    assert recorded == [("100", "wrong", seed), (right(s), "correct", seed)]
+
+
+def test_hints_on_request_then_none() -> None:
+    s, _ = session()
+    assert s.hint() == STEP.hints[0]
+    assert s.hint() is not None and s.hint() is None
+    assert len(s.hints_shown) == 2
+
+
+def test_asking_for_the_solution_records_a_reveal_once() -> None:
+    s, recorded = session()
+    steps = s.solution()
+    assert len(steps) == 2 and s.solution_shown and s.finished
+    s.solution()
+    assert recorded == [("", "revealed", s.variant.seed)]
+
+
+def test_the_solution_after_solving_is_not_a_reveal() -> None:
+    s, recorded = session()
+    s.submit(right(s))
+    s.solution()
+    assert [verdict for _, verdict, _ in recorded] == ["correct"]
+
+
+def test_without_worked_steps_the_solution_is_the_answer() -> None:
+    step = STEP.model_copy(update={"solution": []})
+    s, _ = session(step)
+    assert s.solution() == [f"The answer is {s.variant.answer:.3f}."]
+
+
+def test_a_choice_quiz_solution_names_the_right_option() -> None:
+    step = QuizStep.model_validate(
+        {
+            "type": "quiz",
+            "id": "mc",
+            "prompt": "Which is the loss?",
+            "choices": [{"text": "p", "correct": False}, {"text": "-ln p", "correct": True}],
+        }
+    )
+    s, _ = session(step)
+    assert s.solution() == ["The answer is option b (-ln p)."]
+    assert s.submit("b").verdict is Verdict.CORRECT  # still graded after the reveal
+
+
+def test_a_new_variant_starts_afresh() -> None:
+    s, recorded = session()
+    s.submit("100")
+    s.solution()
+    old = s.variant
+    new = s.new_variant()
+    assert new is s.variant and new.index == old.index + 1 and new.seed != old.seed
+    assert new.seed == variant_seed(42, "lesson", "ce-of-p", 1)
+    assert (s.attempts, s.hints_shown, s.solution_shown, s.solved, s.last_feedback) == (0, [], False, False, None)
+    s.submit(right(s))
+    assert recorded[-1] == (right(s), "correct", new.seed)
+
+
+def test_a_quiz_that_cannot_be_drawn_raises_variant_error() -> None:
+    broken = STEP.model_copy(update={"prompt": "{nope}"})
+    with pytest.raises(VariantError):
+        session(broken)
+
+
+def test_without_a_recorder_nothing_breaks() -> None:
+    s = QuizSession(STEP, {}, "lesson", 42)
+    assert s.submit("100").verdict is Verdict.WRONG and s.solution()
