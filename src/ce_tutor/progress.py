@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -410,17 +411,13 @@ def _check_file(path: Path) -> None:
         conn = sqlite3.connect(
             f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None
         )
-        version = _user_version(conn)
-        if version > SCHEMA_VERSION:
-            raise ProgressError(
-                f"progress file {path} was written by a newer ce-tutor (schema {version}, this one "
-                f"knows up to {SCHEMA_VERSION}); upgrade ce-tutor or use --data-dir to keep progress "
-                "elsewhere"
-            )
+        _refuse_newer(conn, path)
         problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
             raise _Corrupt("; ".join(problems[:3]))
     except sqlite3.Error as exc:
+        if _code(exc) == sqlite3.SQLITE_READONLY:
+            return  # a hot rollback journal from a crash: only the read-write open can roll it back
         raise _classify(exc, path, reading=True) from exc
     finally:
         if conn is not None:
@@ -434,8 +431,9 @@ def _connect(target: Path | str) -> tuple[sqlite3.Connection, int]:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves; timeout sets SQLite's busy_timeout.
         conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
+        _refuse_newer(conn, target)
         _migrate(conn)
         return conn, _learner_seed(conn)
     except BaseException as exc:
@@ -444,6 +442,33 @@ def _connect(target: Path | str) -> tuple[sqlite3.Connection, int]:
         if isinstance(exc, sqlite3.Error):
             raise _classify(exc, target, reading=False) from exc
         raise
+
+
+def _refuse_newer(conn: sqlite3.Connection, target: Path | str) -> None:
+    """Raise :class:`ProgressError` if the schema is newer than this code knows."""
+    version = _user_version(conn)
+    if version > SCHEMA_VERSION:
+        raise ProgressError(
+            f"progress file {target} was written by a newer ce-tutor (schema {version}, this one "
+            f"knows up to {SCHEMA_VERSION}); upgrade ce-tutor or use --data-dir to keep progress elsewhere"
+        )
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, retrying for up to :data:`BUSY_TIMEOUT_S` while another process holds the lock.
+
+    When two processes create the file at once, both hold a shared lock and want an exclusive one; SQLite
+    then fails one of them at once instead of calling the busy handler, so waiting is up to us.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if _code(exc) not in _BUSY_CODES or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _classify(exc: sqlite3.Error, target: Path | str, *, reading: bool) -> Exception:

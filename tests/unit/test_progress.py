@@ -388,6 +388,29 @@ def test_empty_file_is_a_new_database(tmp_path: Path) -> None:
     assert sql(tmp_path / FILE_NAME, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
 
 
+def test_a_crash_left_rollback_journal_is_rolled_back_not_treated_as_damage(tmp_path: Path) -> None:
+    live, crashed = tmp_path / "live", tmp_path / "crashed"
+    live.mkdir()
+    crashed.mkdir()
+    conn = sqlite3.connect(live / FILE_NAME, isolation_level=None)
+    try:
+        conn.execute("CREATE TABLE scratch (x)")
+        conn.execute("INSERT INTO scratch VALUES ('committed')")
+        conn.execute("PRAGMA cache_size = 1")  # spill the open transaction into the file
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO scratch VALUES (?)", [("uncommitted" * 30,)] * 500)
+        for suffix in ("", "-journal"):  # a copy taken now looks like a crash mid-transaction
+            (crashed / f"{FILE_NAME}{suffix}").write_bytes((live / f"{FILE_NAME}{suffix}").read_bytes())
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+    with ProgressStore(crashed) as s:
+        assert s.warnings == [] and s.path == crashed / FILE_NAME
+        s.visit_step("a", 0, 2)
+    assert sql(crashed / FILE_NAME, "SELECT x FROM scratch") == [("committed",)]
+    assert corrupt_files(crashed) == []
+
+
 def test_pending_migrations_run_in_order_and_keep_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with ProgressStore(tmp_path) as s:
         s.record_attempt("a", "q", 1, "x", "correct")
