@@ -1,0 +1,98 @@
+"""The package's layering, checked where it matters: in fresh interpreters and with import-linter.
+
+* ``ce_tutor.core`` is numpy only: importing it loads no UI, YAML or pydantic module, and nothing of
+  ce_tutor outside the core.
+* ``ce_tutor.cli`` stays light, so that ``ce-tutor --help`` and ``--version`` are instant: importing it,
+  building its parser and running ``--version`` load neither numpy nor textual.
+* The import-linter contracts in ``pyproject.toml`` hold.
+
+Each check runs in a subprocess (``-I``: no PYTHONPATH, no user site, no current directory on the
+path), because this test process has long since imported everything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import ce_tutor
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CORE_FORBIDDEN = ("textual", "textual_plotext", "plotext", "yaml", "pydantic", "platformdirs")
+CLI_FORBIDDEN = ("numpy", "textual")
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=ROOT)
+    assert result.returncode == 0, f"subprocess failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def loaded_modules_after(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter; return the names in its sys.modules afterwards."""
+    probe = code + "\nimport json as _json, sys as _sys\nprint('MODULES=' + _json.dumps(sorted(_sys.modules)))\n"
+    lines = run_python(probe).stdout.splitlines()
+    return json.loads(next(line for line in lines if line.startswith("MODULES="))[len("MODULES="):])
+
+
+def top_level(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    """Those of ``modules`` that are one of ``names`` or inside one of them."""
+    return sorted(m for m in modules if m.split(".")[0] in names)
+
+
+def test_core_imports_nothing_but_numpy():
+    modules = loaded_modules_after("import ce_tutor.core")
+    assert "ce_tutor.core" in modules and "numpy" in modules  # the probe really ran the import
+    assert top_level(modules, CORE_FORBIDDEN) == []
+    outside_core = [m for m in modules
+                    if m.startswith("ce_tutor.") and m != "ce_tutor.core" and not m.startswith("ce_tutor.core.")]
+    assert outside_core == []
+
+
+def test_cli_import_and_parser_load_neither_numpy_nor_textual():
+    modules = loaded_modules_after(
+        "import ce_tutor.cli\n"
+        "parser = ce_tutor.cli.build_parser()\n"
+        "parser.format_help()\n"
+    )
+    assert "ce_tutor.cli" in modules
+    assert top_level(modules, CLI_FORBIDDEN) == []
+
+
+def test_version_runs_without_numpy_or_textual():
+    # the real command first: it prints the version and exits 0
+    result = subprocess.run([sys.executable, "-I", "-m", "ce_tutor", "--version"], capture_output=True,
+                            text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"ce-tutor {ce_tutor.__version__}"
+    # the same path through runpy, to look at sys.modules once argparse has exited
+    modules = loaded_modules_after(
+        "import runpy, sys\n"
+        "sys.argv = ['ce-tutor', '--version']\n"
+        "try:\n"
+        "    runpy.run_module('ce_tutor', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        "else:\n"
+        "    raise AssertionError('--version did not exit')\n"
+    )
+    assert "ce_tutor.cli" in modules
+    assert top_level(modules, CLI_FORBIDDEN) == []
+
+
+def test_import_linter_contracts_hold():
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    assert lint_imports.exists(), f"import-linter is not installed next to {sys.executable}"
+    result = subprocess.run(
+        [str(lint_imports), "--config", "pyproject.toml", "--no-cache", "--no-logo"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    output = f"{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, f"lint-imports exited {result.returncode}:\n{output}"
+    assert " kept, 0 broken" in output, output  # contracts were checked, none broken
