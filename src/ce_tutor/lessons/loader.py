@@ -25,7 +25,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ce_tutor.lessons.problems import LessonLoadError, Problem
+from ce_tutor.lessons.problems import LessonLoadError, Problem, where
 from ce_tutor.lessons.schema import SCHEMA_VERSION, Lesson, Name, Slug
 
 MAX_BYTES = 256 * 1024  #: the largest lesson file read
@@ -346,17 +346,17 @@ def _problem(issue: _Issue, lines: Mapping[YamlPath, int], name: str) -> Problem
     kind, error, path = issue.error["type"], issue.error, issue.path
     line_path = path
     if kind == "extra_forbidden" or issue.key_error:
-        where = _where(path[:-1]) + (f" (key {_show(path[-1])})" if issue.key_error else "")
+        place = where(path[:-1]) + (f" (key {_show(path[-1])})" if issue.key_error else "")
         if kind == "extra_forbidden":
             text = f"unknown key {_show(path[-1])}{_did_you_mean(path[-1], issue.loc[:-1])}"
         else:
             text = _describe(kind, error)
     elif kind == "missing":
         missing = error["loc"][-1]
-        where = _where(path)
+        place = where(path)
         text = f"item {missing + 1} is missing" if isinstance(missing, int) else f"missing key {_show(missing)}"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
-        where = _where(path)
+        place = where(path)
         expected = _either(_STEP_TYPES)
         if kind == "union_tag_invalid":
             line_path = (*path, "type")
@@ -364,9 +364,9 @@ def _problem(issue: _Issue, lines: Mapping[YamlPath, int], name: str) -> Problem
         else:
             text = f"missing key 'type' (a step is one of: {expected})"
     else:
-        where, text = _where(path), _describe(kind, error)
+        place, text = where(path), _describe(kind, error)
     line = lines.get(line_path) or _line_of(lines, path) or 1
-    return Problem(name, line, f"{where}: {text}" if where else text)
+    return Problem(name, line, f"{place}: {text}" if place else text)
 
 
 def _describe(kind: str, error: Mapping[str, Any]) -> str:
@@ -404,11 +404,6 @@ def _line_of(lines: Mapping[YamlPath, int], path: YamlPath) -> int | None:
         if path[:end] in lines:
             return lines[path[:end]]
     return None
-
-
-def _where(path: YamlPath) -> str:
-    """``steps[2].params.a`` for ("steps", 2, "params", "a")."""
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 def _show(value: Any) -> str:
