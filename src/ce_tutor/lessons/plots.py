@@ -16,16 +16,12 @@ import numpy as np
 
 from ce_tutor import formula
 from ce_tutor.lessons import template
-from ce_tutor.lessons.problems import where
+from ce_tutor.lessons.problems import LocatedError
 from ce_tutor.lessons.schema import Marker, PlotSpec, Series
 
 
-class PlotError(ValueError):
+class PlotError(LocatedError):
     """A plot that cannot be computed. ``at`` is the path of the culprit inside the plot's spec."""
-
-    def __init__(self, message: str, at: tuple[Any, ...]) -> None:
-        super().__init__(f"{where(at)}: {message}")
-        self.at = at
 
 
 @dataclass(frozen=True, eq=False)

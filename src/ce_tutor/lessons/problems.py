@@ -31,3 +31,12 @@ class LessonLoadError(Exception):
 def where(path: Iterable[Any]) -> str:
     """A YAML path as authors read it: ``steps[2].params.a`` for ("steps", 2, "params", "a")."""
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+class LocatedError(ValueError):
+    """An error inside a lesson part: ``reason`` says what, ``at`` where (a YAML path relative to the part)."""
+
+    def __init__(self, reason: str, at: tuple[Any, ...]) -> None:
+        super().__init__(f"{where(at)}: {reason}" if at else reason)
+        self.reason = reason
+        self.at = at

@@ -13,10 +13,10 @@ from ce_tutor.lessons.schema import DerivedSpec
 
 
 class ValueFailure(formula.FormulaError):
-    """A named value that cannot be computed; ``name`` says which."""
+    """A named value that cannot be computed; ``name`` says which (the message does not repeat it)."""
 
     def __init__(self, name: str, error: formula.FormulaError) -> None:
-        super().__init__(str(error), error.source, error.offset)
+        super().__init__(str(error).removeprefix(f"{name}: "), error.source, error.offset)
         self.name = name
 
 
@@ -43,6 +43,6 @@ def lesson_env(lf: LessonFile) -> dict[str, object]:
         try:
             _ENVS[lf] = compute_each(lf.lesson.values, {})
         except ValueFailure as exc:
-            problem = Problem(str(lf.path), lf.line_of("values", exc.name), f"values.{exc}")
+            problem = Problem(str(lf.path), lf.line_of("values", exc.name), f"values.{exc.name}: {exc}")
             raise LessonLoadError([problem]) from None
     return dict(_ENVS[lf])
