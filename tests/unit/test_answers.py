@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ce_tutor.quiz import AnswerError, parse_answer
-from ce_tutor.quiz.answers import MAX_LENGTH, typed_significant_figures
+from ce_tutor.quiz import answers
+from ce_tutor.quiz.answers import MAX_LENGTH, read_answer
 
 LN_057 = -math.log(0.57)
 
@@ -99,6 +100,16 @@ def test_long_input_is_refused_before_parsing() -> None:
         parse_answer("0.5" + " " * MAX_LENGTH)
 
 
+def test_formulas_share_one_evaluation_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The mechanism behind "answered within 100 ms": with no budget left, no formula is evaluated...
+    monkeypatch.setattr(answers, "EVALUATION_BUDGET_S", 0.0)
+    for text in ("-ln(0.57)", "1/3", "max(1,2)"):
+        with pytest.raises(AnswerError, match="took too long"):
+            parse_answer(text)
+    # ...while plain numbers need no evaluator at all.
+    assert parse_answer("0.56") == 0.56 and parse_answer("0,56") == 0.56 and parse_answer("56%") == 0.56
+
+
 def test_a_quoted_answer_is_shortened_in_the_message() -> None:
     with pytest.raises(AnswerError) as caught:
         parse_answer("0.5.6" * 30)
@@ -108,10 +119,11 @@ def test_a_quoted_answer_is_shortened_in_the_message() -> None:
 @pytest.mark.parametrize(
     ("text", "figures"),
     [("0.6", 1), ("0.60", 2), ("5.6e-1", 2), ("12", 2), ("0", 1), ("0.0", 1), ("56%", 2), ("0,56", 2),
-     ("-ln(0.57)", None), ("1/3", None), ("nonsense", None)],
+     ("-ln(0.57)", None), ("1/3", None), ("1e3", 1)],
 )
-def test_typed_significant_figures(text: str, figures: int | None) -> None:
-    assert typed_significant_figures(text) == figures
+def test_read_answer_tells_the_significant_figures_typed(text: str, figures: int | None) -> None:
+    reading = read_answer(text)
+    assert reading.significant_figures == figures and reading.value == parse_answer(text)
 
 
 # -- properties -------------------------------------------------------------------------------------------

@@ -7,25 +7,27 @@ float comes back as exactly ``x``. Anything else goes through the safe formula l
 Before that the text is tidied: surrounding whitespace goes, typographic dashes (``−`` U+2212, en and em
 dashes...) become minus signs, ``×``/``·`` become ``*`` and ``÷`` becomes ``/``. A decimal comma is
 accepted when it is clearly one: a single comma between two digits and no dot anywhere (``0,56``), unless
-it could be a thousands separator (``1,000``: we ask). A trailing ``%`` after a plain number divides by
-100. Anything else that is not a finite number ends in :class:`AnswerError`, whose message is written
-for the learner.
+it could be a thousands separator (``1,000``: we ask) or separates a function's arguments (``max(1,2)``).
+A trailing ``%`` after a plain number divides by 100. Anything else that is not a finite number ends in
+:class:`AnswerError`, whose message is written for the learner.
 
 Every answer is answered quickly: the text is capped at :data:`MAX_LENGTH` characters before anything
 else, limited to printable ASCII, and the formula evaluator has its own size bounds and a deadline
-(:data:`DEADLINE_S`).
+(:data:`EVALUATION_BUDGET_S` for all the evaluating one answer needs).
 """
 
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from ce_tutor import formula
 
 MAX_LENGTH = 200  #: characters; longer answers are refused before any parsing
-DEADLINE_S = 0.05  #: seconds the formula evaluator may spend on one answer
+EVALUATION_BUDGET_S = 0.09  #: seconds the formula evaluator may spend on one answer, in total
 
 _TYPOGRAPHY = str.maketrans(
     dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-")
@@ -45,18 +47,38 @@ class AnswerError(ValueError):
     """An answer that cannot be read as one finite number; the message is meant for the learner."""
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A typed answer, read."""
+
+    value: float
+    significant_figures: int | None  #: as typed, for a plain number or a percentage; None for a formula
+
+
 def parse_answer(text: str) -> float:
     """Read ``text`` as one finite number, or raise AnswerError saying kindly what to type instead."""
+    return read_answer(text).value
+
+
+def read_answer(text: str) -> Reading:
+    """Like :func:`parse_answer`, also telling how many significant figures a plain number was typed with
+    (``0.60`` has 2, ``5.6e-1`` has 2, ``12`` has 2, ``0`` counts as 1)."""
     if len(text) > MAX_LENGTH:
         raise AnswerError(
             f"That answer is too long ({len(text)} characters). One number or a short formula, please."
         )
     source = _tidy(text)
+    deadline = time.monotonic() + EVALUATION_BUDGET_S
+    if "," in source:
+        source = _settle_commas(source, text, deadline)
     if source.endswith("%"):
-        return _percent(source[:-1].rstrip(), text)
+        number = source[:-1].rstrip()
+        if not _PLAIN_NUMBER.fullmatch(number):
+            raise AnswerError(f"A % sign only works after a plain number, such as 56%. {_HOW_TO}")
+        return Reading(_finite(float(number) / 100, text), _significant_figures(number))
     if _PLAIN_NUMBER.fullmatch(source):
-        return _finite(float(source), text)
-    return _finite(_evaluate(source, text), text)
+        return Reading(_finite(float(source), text), _significant_figures(source))
+    return Reading(_finite(_evaluate(source, text, deadline), text), None)
 
 
 def shown(text: str, limit: int = 30) -> str:
@@ -65,48 +87,39 @@ def shown(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def typed_significant_figures(text: str) -> int | None:
-    """How many significant figures a plain number (or percentage) was typed with; None for a formula.
-
-    ``0.60`` has 2, ``5.6e-1`` has 2, ``12`` has 2, ``0`` and ``0.0`` count as 1.
-    """
-    try:
-        source = _tidy(text)
-    except AnswerError:
-        return None
-    source = source.removesuffix("%").rstrip()
-    if not _PLAIN_NUMBER.fullmatch(source):
-        return None
-    mantissa = re.split("[eE]", source.lstrip("+-"))[0]
+def _significant_figures(number: str) -> int:
+    """The significant figures of a plain number as typed."""
+    mantissa = re.split("[eE]", number.lstrip("+-"))[0]
     return max(1, len(mantissa.replace(".", "").lstrip("0")))
 
 
 def _tidy(text: str) -> str:
-    """Strip, turn typographic symbols into the formula language's, and settle any comma."""
+    """Strip, turn typographic symbols into the formula language's, and refuse other characters."""
     source = text.strip().translate(_TYPOGRAPHY)
     if not source:
         raise AnswerError("Type an answer first.")
     if not _ALLOWED.fullmatch(source):
         bad = next(c for c in source if not _ALLOWED.fullmatch(c))
         named = f"'{bad}'" if bad.isprintable() else f"U+{ord(bad):04X}"
-        raise AnswerError(f"I couldn't read '{shown(text)}': the character {named} can't be used in an answer. {_HOW_TO}")
-    if "," in source:
-        source = _settle_commas(source, text)
+        raise AnswerError(
+            f"I couldn't read '{shown(text)}': the character {named} can't be used in an answer. {_HOW_TO}"
+        )
     return source
 
 
-def _settle_commas(source: str, text: str) -> str:
+def _settle_commas(source: str, text: str, deadline: float) -> str:
     """Turn a clear decimal comma into a dot; refuse thousands separators; leave a formula's commas.
 
     A comma is a decimal comma when it is the only one, stands between digits, there is no dot, and read
     as a separator of function arguments it would not give one number (``max(1,2)`` keeps its comma).
     """
     single = "." not in source and source.count(",") == 1 and _COMMA_BETWEEN_DIGITS.search(source)
-    if single and not _is_one_number(source):
+    if single and not _is_one_number(source, deadline):
         if ambiguous := _THOUSANDS.search(source):
             number = ambiguous.group()
+            thousands, decimal = number.replace(",", ""), number.replace(",", ".")
             raise AnswerError(
-                f"I can't tell whether '{number}' means {number.replace(',', '')} or {number.replace(',', '.')}."
+                f"I can't tell whether '{number}' means {thousands} or {decimal}."
                 " Please use a dot for decimals (such as 0.56) and no thousands separators."
             )
         return source.replace(",", ".")
@@ -118,21 +131,15 @@ def _settle_commas(source: str, text: str) -> str:
     return source
 
 
-def _is_one_number(source: str) -> bool:
+def _is_one_number(source: str, deadline: float) -> bool:
     try:
-        value = formula.parse(source, max_length=MAX_LENGTH).evaluate({}, deadline_s=DEADLINE_S)
+        value = formula.parse(source, max_length=MAX_LENGTH).evaluate({}, deadline_s=_seconds_left(deadline))
     except formula.FormulaError:
         return False
     return not isinstance(value, bool) and np.ndim(value) == 0
 
 
-def _percent(number: str, text: str) -> float:
-    if not _PLAIN_NUMBER.fullmatch(number):
-        raise AnswerError(f"A % sign only works after a plain number, such as 56%. {_HOW_TO}")
-    return _finite(float(number) / 100, text)
-
-
-def _evaluate(source: str, text: str) -> object:
+def _evaluate(source: str, text: str, deadline: float) -> object:
     """Evaluate a formula with no variables (the constants e, pi and inf are allowed)."""
     unreadable = AnswerError(f"I couldn't read '{shown(text)}' as a number. {_HOW_TO}")
     try:
@@ -146,9 +153,13 @@ def _evaluate(source: str, text: str) -> object:
             "Work it out with numbers only, for example -ln(0.57) (e and pi are fine)."
         )
     try:
-        return parsed.evaluate({}, deadline_s=DEADLINE_S)
+        return parsed.evaluate({}, deadline_s=_seconds_left(deadline))
     except formula.FormulaError as exc:
         raise AnswerError(f"I couldn't work out '{shown(text)}': {exc}.") from None
+
+
+def _seconds_left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
 
 
 def _finite(value: object, text: str) -> float:
