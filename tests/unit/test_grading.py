@@ -96,7 +96,7 @@ def test_twice_the_relative_tolerance_away_is_not_correct(size: float, negative:
 def test_correct_with_a_plain_number_shows_the_exact_value() -> None:
     feedback = grade(CE, variant_of(CE), "0.562")
     assert feedback.verdict is Verdict.CORRECT and feedback.counts_as_attempt
-    assert feedback.message == "Correct! The exact value is 0.562."
+    assert feedback.message == "Correct! The answer is 0.562."
     assert feedback.value == 0.562 and feedback.expected == pytest.approx(LN_057)
 
 
@@ -104,6 +104,9 @@ def test_correct_with_a_formula_echoes_it() -> None:
     feedback = grade(CE, variant_of(CE), " -ln(0.57) ")
     assert feedback.verdict is Verdict.CORRECT
     assert feedback.message == "Correct: -ln(0.57) = 0.562."
+    nearly = grade(CE, variant_of(CE), "0.56 + 0.001")
+    assert nearly.verdict is Verdict.CORRECT
+    assert nearly.message == "Correct: 0.56 + 0.001 = 0.561 (the answer is 0.562)."
 
 
 def test_misconceptions_are_recognised_and_their_feedback_rendered() -> None:

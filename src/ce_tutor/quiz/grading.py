@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from ce_tutor.lessons.schema import QuizStep, Tolerance
 from ce_tutor.lessons.template import format_value
-from ce_tutor.quiz.answers import AnswerError, parse_answer, shown, typed_significant_figures
+from ce_tutor.quiz.answers import AnswerError, Reading, read_answer, shown
 from ce_tutor.quiz.variants import Variant, VariantError, number
 
 DEFAULT_RTOL = 0.01  #: the relative tolerance when a Tolerance gives neither rtol nor atol
@@ -82,15 +82,16 @@ def grade(step: QuizStep, variant: Variant, text: str) -> Feedback:
     expected = variant.answer
     assert expected is not None  # a numeric quiz always has an answer
     try:
-        value = parse_answer(text)
+        reading = read_answer(text)
     except AnswerError as exc:
         return Feedback(Verdict.UNREADABLE, str(exc), None, expected, counts_as_attempt=False)
+    value = reading.value
 
     def verdict(kind: Verdict, message: str) -> Feedback:
         return Feedback(kind, message, value, expected, counts_as_attempt=True)
 
     if within_tolerance(value, expected, step.tolerance):
-        return verdict(Verdict.CORRECT, _correct_message(step, text, value, expected))
+        return verdict(Verdict.CORRECT, _correct_message(step, text, reading, expected))
     for misconception in step.misconceptions:
         try:
             wrong = number(misconception.answer, variant.values, "misconception")
@@ -98,7 +99,7 @@ def grade(step: QuizStep, variant: Variant, text: str) -> Feedback:
             continue  # a lesson problem, reported by `ce-tutor check`
         if within_tolerance(value, wrong, step.tolerance):
             return verdict(Verdict.MISCONCEPTION, variant.render(misconception.feedback))
-    if _is_close(text, value, expected, step.tolerance):
+    if _is_close(reading, expected, step.tolerance):
         advice = _precision_advice(expected, step.tolerance)
         return verdict(Verdict.CLOSE, f"Close — right idea, but not precise enough: give {advice}.")
     return verdict(Verdict.WRONG, _wrong_message(value, expected))
@@ -121,9 +122,9 @@ def _allowance(expected: float, tol: Tolerance) -> float:
     return (tol.atol or 0.0) + rtol * abs(expected)
 
 
-def _is_close(text: str, value: float, expected: float, tol: Tolerance) -> bool:
+def _is_close(reading: Reading, expected: float, tol: Tolerance) -> bool:
     """Right to the precision typed (0.6 for 0.5624), or within CLOSE_FACTOR tolerances."""
-    typed = typed_significant_figures(text)
+    value, typed = reading.value, reading.significant_figures
     if typed is not None and math.isclose(_round_sig(expected, typed), value, rel_tol=1e-12):
         return True
     return abs(value - expected) <= CLOSE_FACTOR * _allowance(expected, tol)
@@ -151,12 +152,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
-def _correct_message(step: QuizStep, text: str, value: float, expected: float) -> str:
-    exact = format_answer(step, expected)
-    if typed_significant_figures(text) is not None:  # a plain number
-        return f"Correct! The exact value is {exact}."
-    theirs = format_answer(step, value)
-    detail = "" if theirs == exact else f" (the exact value is {exact})"
+def _correct_message(step: QuizStep, text: str, reading: Reading, expected: float) -> str:
+    answer = format_answer(step, expected)
+    if reading.significant_figures is not None:  # a plain number
+        return f"Correct! The answer is {answer}."
+    theirs = format_answer(step, reading.value)
+    detail = "" if theirs == answer else f" (the answer is {answer})"
     return f"Correct: {shown(text, 60)} = {theirs}{detail}."
 
 

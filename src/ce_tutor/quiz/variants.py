@@ -15,7 +15,6 @@ import hashlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from types import MappingProxyType
 
 import numpy as np
@@ -66,22 +65,15 @@ class Variant:
 def variant_seed(learner_seed: int, lesson_id: str, quiz_id: str, index: int) -> int:
     """The seed of variant ``index`` of a quiz for a learner: stable everywhere, and a non-negative 63-bit int
     (so it fits a signed 64-bit database column)."""
-    digest = hashlib.blake2b(
-        f"{learner_seed}\x1f{lesson_id}\x1f{quiz_id}\x1f{index}".encode(), digest_size=8, person=b"ce-tutor-variant"
-    ).digest()
+    key = f"{learner_seed}\x1f{lesson_id}\x1f{quiz_id}\x1f{index}".encode()
+    digest = hashlib.blake2b(key, digest_size=8, person=b"ce-tutor-variant").digest()
     return int.from_bytes(digest, "big") >> 1
-
-
-@lru_cache(maxsize=4096)
-def compiled(source: str) -> formula.Formula:
-    """``formula.parse``, cached: a quiz's formulas are evaluated for every variant and every answer."""
-    return formula.parse(source)
 
 
 def number(source: str, values: Mapping[str, object], what: str) -> float:
     """Evaluate ``source`` to one finite float, or raise VariantError naming ``what`` it is."""
     try:
-        value = compiled(source).evaluate(values)
+        value = formula.parse(source).evaluate(values)
     except formula.FormulaError as exc:
         raise VariantError(f"{what} '{source}': {exc}", values) from None
     if isinstance(value, bool) or np.ndim(value) != 0:
@@ -95,11 +87,12 @@ def number(source: str, values: Mapping[str, object], what: str) -> float:
 def truth(source: str, values: Mapping[str, object], what: str) -> bool:
     """Evaluate ``source`` to one true/false value, or raise VariantError naming ``what`` it is."""
     try:
-        value = compiled(source).evaluate(values)
+        value = formula.parse(source).evaluate(values)
     except formula.FormulaError as exc:
         raise VariantError(f"{what} '{source}': {exc}", values) from None
     if np.ndim(value) != 0:
-        raise VariantError(f"{what} '{source}' must give one true/false value, not {np.size(value)} values", values)
+        message = f"{what} '{source}' must give one true/false value, not {np.size(value)} values"
+        raise VariantError(message, values)
     return bool(value)
 
 
@@ -116,6 +109,8 @@ def draw_variant(
     Values are redrawn (from the same generator) until every ``require`` condition holds, at most
     ``max_redraws`` times. ``index`` is only recorded: the seed alone decides the values.
     """
+    if max_redraws < 0:
+        raise ValueError(f"max_redraws must be 0 or more, got {max_redraws}")
     values = _values_meeting_requirements(step, lesson_env, np.random.default_rng(seed), max_redraws)
     choices = step.choices or []
     try:
@@ -152,7 +147,9 @@ def _values_meeting_requirements(
     )
 
 
-def _draw_values(step: QuizStep, lesson_env: Mapping[str, object], rng: np.random.Generator) -> dict[str, object]:
+def _draw_values(
+    step: QuizStep, lesson_env: Mapping[str, object], rng: np.random.Generator
+) -> dict[str, object]:
     """The lesson's values, freshly drawn params, then the derived values computed from them."""
     values = dict(lesson_env)
     for name, spec in step.params.items():
