@@ -111,6 +111,7 @@ def test_the_record_callback_gets_exactly_the_graded_attempts() -> None:
         s.submit(answer)
     seed = s.variant.seed
     assert recorded == [("100", "wrong", seed), (right(s), "correct", seed)]
+    assert all(type(verdict) is str for _, verdict, _ in recorded)  # plain str, as the store keeps it
 
 
 def test_hints_on_request_then_none() -> None:
@@ -151,7 +152,7 @@ def test_a_choice_quiz_solution_names_the_right_option() -> None:
         }
     )
     s, _ = session(step)
-    assert s.solution() == ["The answer is option b (-ln p)."]
+    assert s.solution() == ["The answer is option 2 (-ln p)."]
     assert s.submit("b").verdict is Verdict.CORRECT  # still graded after the reveal
 
 

@@ -97,7 +97,7 @@ def _numeric_problems(step: QuizStep, variant: Variant, answer: float) -> Iterat
             yield where, str(exc)
             continue
         if within_tolerance(wrong, answer, tolerance) or within_tolerance(answer, wrong, tolerance):
-            yield where, "agrees with the right answer within the tolerance: the mistake cannot be told apart from a right answer"
+            yield where, "agrees with the right answer within the tolerance, so the mistake passes as right"
     if step.solution and not _shows_answer(step.solution[-1], variant.values, answer, step):
         yield "the last solution step", "shows no value equal to the answer (it should end with the result)"
     try:

@@ -99,7 +99,7 @@ class QuizSession:
             feedback = self._follow_up(feedback)
         self._last_feedback = feedback
         if counted:
-            self._emit(text, feedback.verdict)
+            self._emit(text, feedback.verdict.value)
         return feedback
 
     def hint(self) -> str | None:
@@ -146,7 +146,8 @@ class QuizSession:
             else:
                 self._solution_shown = True
                 tries = f"{self._misses} tries" if self._misses > 1 else "one try"
-                return replace(feedback, message=f"{feedback.message} That was {tries}, so here is the worked solution.")
+                message = f"{feedback.message} That was {tries}, so here is the worked solution."
+                return replace(feedback, message=message)
         return feedback
 
     def _emit(self, answer: str, verdict: str) -> None:
@@ -158,5 +159,5 @@ class QuizSession:
         variant = self._variant
         if variant.answer is not None:
             return f"The answer is {format_answer(self.step, variant.answer)}."
-        right = " or ".join(f"option {chr(ord('a') + i)} ({variant.options[i]})" for i in sorted(variant.correct_options))
-        return f"The answer is {right}."
+        right = [f"option {i + 1} ({variant.options[i]})" for i in sorted(variant.correct_options)]
+        return f"The answer is {' or '.join(right)}."
