@@ -93,13 +93,13 @@ class QuizSession:
         if self._solved and self._last_feedback is not None:
             return self._last_feedback
         feedback = grade(self.step, self._variant, text)
-        counted = feedback.counts_as_attempt and not self._solution_shown
-        if counted:
-            self._attempts += 1
-            feedback = self._follow_up(feedback)
+        if not feedback.counts_as_attempt or self._solution_shown:
+            self._last_feedback = feedback
+            return feedback
+        self._attempts += 1
+        feedback = self._follow_up(feedback)
         self._last_feedback = feedback
-        if counted:
-            self._emit(text, feedback.verdict.value)
+        self._emit(text, feedback.verdict.value)  # last, so the state is whole even if saving fails
         return feedback
 
     def hint(self) -> str | None:
