@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ce_tutor.lessons.schema import QuizStep, Tolerance
@@ -220,3 +220,22 @@ def test_an_unreadable_choice_costs_nothing(typed: str) -> None:
     feedback = grade(MC, variant_of(MC), typed)
     assert feedback.verdict is Verdict.UNREADABLE and not feedback.counts_as_attempt
     assert "1 to 3, or a to c" in feedback.message
+
+
+any_tolerance = st.one_of(
+    st.builds(Tolerance, rtol=st.floats(0, 1), atol=st.one_of(st.none(), st.floats(0, allow_nan=False))),
+    st.builds(Tolerance, sigfigs=st.integers(1, 10)),
+)
+
+
+@settings(deadline=None, max_examples=300)
+@example(-1e308, Tolerance(atol=1e308), "1e308")  # the difference overflows to infinity
+@given(
+    st.floats(allow_nan=False, allow_infinity=False),
+    any_tolerance,
+    st.one_of(st.text(max_size=30), st.floats(allow_nan=False, allow_infinity=False).map(repr)),
+)
+def test_grading_any_text_gives_feedback(expected: float, tol: Tolerance, text: str) -> None:
+    step = quiz(answer="0", tolerance=tol.model_dump(exclude_none=True))
+    feedback = grade(step, fixed(expected), text)
+    assert feedback.message and feedback.counts_as_attempt is (feedback.verdict is not Verdict.UNREADABLE)

@@ -145,7 +145,7 @@ def _precision_advice(expected: float, tol: Tolerance) -> str:
 
 def _digits_for(allowance: float) -> int:
     """The fewest digits d with half of 10**-d within ``allowance``."""
-    return math.ceil(-math.log10(2 * allowance) - 1e-9)
+    return math.ceil(-math.log10(allowance) - math.log10(2) - 1e-9)  # not log10(2 * a): 2 * a may overflow
 
 
 def _plural(n: int, word: str) -> str:
