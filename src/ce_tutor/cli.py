@@ -122,6 +122,7 @@ def _route(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    args: argparse.Namespace | None = None
     try:
         args = build_parser().parse_args(_route(args_list))
         return COMMAND_TABLE[args.command](args)
@@ -135,6 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `ce-tutor list | head`: the reader went away; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # noqa: BLE001 - the last resort: a log file, never a traceback
+        from ce_tutor.crash import crash_message
+
+        print(crash_message(exc, getattr(args, "data_dir", None)), file=sys.stderr)
+        return 1
 
 
 # -- commands ---------------------------------------------------------------------------------------------
@@ -163,11 +169,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.variants < 1 or args.variants > 100_000:
+        raise UsageError("ce-tutor check: --variants must be from 1 to 100000")
     from ce_tutor.lessons.catalog import lesson_dirs
     from ce_tutor.lessons.check import check_paths
 
-    if args.variants < 1 or args.variants > 100_000:
-        raise UsageError("ce-tutor check: --variants must be from 1 to 100000")
     paths = list(args.paths) or lesson_dirs(extra=args.lessons)
     missing = [p for p in paths if not p.exists()]
     if missing:
