@@ -18,7 +18,9 @@ from ce_tutor.lessons.problems import LessonLoadError, Problem
 from ce_tutor.lessons.runtime import lesson_env
 from ce_tutor.lessons.schema import QuizStep
 
-__all__ = ["ENV_VAR", "Catalog", "lesson_dirs", "lesson_env", "load_catalog", "shipped_lessons_dir"]
+__all__ = [
+    "ENV_VAR", "Catalog", "lesson_dirs", "lesson_env", "lesson_files", "load_catalog", "shipped_lessons_dir",
+]
 
 ENV_VAR = "CE_TUTOR_LESSONS"
 SUFFIXES = (".yaml", ".yml")
@@ -61,9 +63,9 @@ def load_catalog(paths: Sequence[Path]) -> Catalog:
     Never raises for a bad file or folder: problems are collected. A lesson whose id is already taken is
     left out; unknown or cyclic ``requires`` are reported and otherwise ignored for the order.
     """
-    problems: list[Problem] = []
+    files, problems = lesson_files(paths)
     loaded: list[LessonFile] = []
-    for file in _lesson_files(paths, problems):
+    for file in files:
         try:
             loaded.append(load_lesson(file))
         except LessonLoadError as exc:
@@ -73,7 +75,9 @@ def load_catalog(paths: Sequence[Path]) -> Catalog:
     return Catalog(_curriculum(lessons, problems), problems)
 
 
-def _lesson_files(paths: Sequence[Path], problems: list[Problem]) -> list[Path]:
+def lesson_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """The lesson files in ``paths`` (folders expanded, each file once), and the paths that do not work."""
+    problems: list[Problem] = []
     files: dict[Path, Path] = {}
     for path in map(Path, paths):
         try:
@@ -89,7 +93,7 @@ def _lesson_files(paths: Sequence[Path], problems: list[Problem]) -> list[Path]:
             continue
         for file in found:
             files.setdefault(file.resolve(), file)
-    return list(files.values())
+    return list(files.values()), problems
 
 
 def _at(lf: LessonFile, *path: str | int) -> str:

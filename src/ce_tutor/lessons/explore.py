@@ -115,7 +115,7 @@ class Explorer:
             raise ExploreError(str(exc), at) from None
 
 
-def _decimals(x: float) -> int:
+def decimals(x: float) -> int:
     """How many decimals ``x`` is written with (0.25 -> 2, 3.0 -> 0, 1e-05 -> 5)."""
     exponent = Decimal(repr(x)).normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
@@ -129,5 +129,5 @@ def _on_grid(param: Param, value: float) -> float:
     if value <= param.min:
         return param.min
     steps = round((value - param.min) / param.step)
-    snapped = round(param.min + steps * param.step, min(12, max(_decimals(param.min), _decimals(param.step))))
+    snapped = round(param.min + steps * param.step, min(12, max(decimals(param.min), decimals(param.step))))
     return min(max(snapped, param.min), param.max)
