@@ -106,18 +106,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _route(argv: Sequence[str]) -> list[str]:
-    """Insert the implicit ``open`` command, so that ``ce-tutor [options] [LESSON]`` parses."""
+    """Put the implicit ``open`` command first, so that ``ce-tutor [options] [LESSON]`` parses.
+
+    An explicit command (``ce-tutor --data-dir D progress``) is left alone: the options every command
+    takes are accepted before it too.
+    """
     args = list(argv)
     i = 0
     while i < len(args):
         token = args[i]
         if token == "--":
-            return args[:i] + ["open"] + args[i:]
+            break
         if token.startswith("-"):
             i += 2 if token in _TAKES_VALUE else 1
             continue
-        return args if token in COMMANDS else args[:i] + ["open"] + args[i:]
-    return ["open"] + args  # also routes a bare --help to the tutor's own help, which lists the commands
+        if token in COMMANDS:
+            return args
+        break
+    return ["open", *args]  # also routes a bare --help to the tutor's help, which lists the commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ saved as it happens; end of input and Ctrl-C both end the session with a short m
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -24,13 +25,10 @@ if TYPE_CHECKING:
     from ce_tutor.lessons.plots import PlotData
     from ce_tutor.progress import ProgressStore
 
-VERDICT_LABEL = {
-    "correct": "Correct.",
-    "close": "Close.",
-    "misconception": "Not quite.",
-    "wrong": "Not right.",
-    "unreadable": "I couldn't read that.",
-}
+#: Said before a feedback message whose own words do not already give the verdict.
+VERDICT_LABEL = {"misconception": "Not quite.", "wrong": "Not quite."}
+#: Box-drawing characters of plotext's frame, for terminals that show only ASCII.
+ASCII_FRAME = str.maketrans("┌┐└┘─│┤├┬┴┼", "++++-||++++")
 QUIZ_HELP = "Type your answer, or: hint, solution, new (a fresh variant), skip, quit."
 EXPLORE_HELP = "Type NAME VALUE to set a value, NAME+ or NAME- to nudge it, plot, or press Enter to go on."
 
@@ -43,8 +41,10 @@ class PlainTutor:
     """One plain-text session over any pair of text streams."""
 
     def __init__(self, catalog: Catalog, store: ProgressStore, learner_seed: int,
-                 stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout, width: int | None = None) -> None:
+                 stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout, width: int | None = None,
+                 ascii: bool = False) -> None:
         self.catalog = catalog
+        self.ascii = ascii
         self.store = store
         self.learner_seed = learner_seed
         self.stdin = stdin
@@ -119,9 +119,15 @@ class PlainTutor:
 
     def play(self, lf: LessonFile) -> LessonFile | None:
         """Go through one lesson; return the next lesson to play, or None."""
-        from ce_tutor.lessons.catalog import lesson_env
+        from ce_tutor.lessons.problems import LessonLoadError
+        from ce_tutor.lessons.runtime import lesson_env
 
-        run = LessonRun(lf.lesson, lesson_env(lf), store=self.store, learner_seed=self.learner_seed)
+        try:
+            env = lesson_env(lf)
+        except LessonLoadError as exc:
+            self.say(f"This lesson cannot be shown: {'; '.join(map(str, exc.problems))}")
+            return None
+        run = LessonRun(lf.lesson, env, store=self.store, learner_seed=self.learner_seed)
         self.say(f"\n=== {lf.lesson.title} ===")
         self.say(self.wrap(lf.lesson.summary))
         if run.index:
@@ -176,7 +182,8 @@ class PlainTutor:
         plotext.theme("clear")
         plotext.plotsize(self.width, 18)
         draw(plotext, data, ascii=True)
-        self.say(plotext.build())
+        chart = plotext.uncolorize(plotext.build())
+        self.say(chart.translate(ASCII_FRAME) if self.ascii else chart)
         self.say("\n".join(describe(data)))
 
     def explore(self, run: LessonRun) -> None:
@@ -224,7 +231,13 @@ class PlainTutor:
             self.say(f"  {line}")
 
     def quiz(self, run: LessonRun) -> None:
-        session = run.quiz()
+        from ce_tutor.quiz import VariantError
+
+        try:
+            session = run.quiz()
+        except VariantError as exc:
+            self.say(f"This quiz cannot be drawn ({exc}); 'ce-tutor check' says more. Moving on.")
+            return
         self._prompt(session)
         while not session.finished:
             reply = self.ask("answer> ")
@@ -235,7 +248,11 @@ class PlainTutor:
             elif word in ("solution", "solve"):
                 self._print_solution(session.solution())
             elif word == "new":
-                session.new_variant()
+                try:
+                    session.new_variant()
+                except VariantError as exc:
+                    self.say(f"No fresh variant could be drawn ({exc}).")
+                    continue
                 self._prompt(session)
             elif word == "skip":
                 return
@@ -246,7 +263,9 @@ class PlainTutor:
             else:
                 before = len(session.hints_shown)
                 feedback = session.submit(reply)
-                self.say(f"{VERDICT_LABEL.get(str(feedback.verdict), '')} {self.wrap(feedback.message)}".strip())
+                label = VERDICT_LABEL.get(str(feedback.verdict), "")
+                message = feedback.message if feedback.message.startswith(label) else f"{label} {feedback.message}"
+                self.say(self.wrap(message))
                 for hint in session.hints_shown[before:]:
                     self.say(f"Hint: {self.wrap(hint)}")
                 if session.solution_shown:
@@ -333,9 +352,13 @@ def run_plain(args: argparse.Namespace) -> int:
     for warning in store.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     seed = args.seed if args.seed is not None else store.learner_seed
+    for stream in (sys.stdout, sys.stderr):  # a learner's terminal may not encode ∞ or ≈: never crash on it
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    ascii_only = args.ascii or os.environ.get("TERM") == "dumb" or "utf" not in (sys.stdout.encoding or "").lower()
     with store:
         try:
-            return PlainTutor(catalog, store, seed).run(args.lesson)
+            return PlainTutor(catalog, store, seed, ascii=ascii_only).run(args.lesson)
         except LookupError:
             print(f"ce-tutor: no lesson '{args.lesson}'. Lessons: {', '.join(catalog.ids())}", file=sys.stderr)
             return 2

@@ -148,3 +148,22 @@ def test_an_unexpected_error_shows_one_line_and_a_log_not_a_traceback(tmp_path, 
     assert status == 1 and "Traceback" not in err and "unexpected error (RuntimeError)" in err
     (log,) = (tmp_path / "logs").glob("crash-*.log")
     assert str(log) in err and "simulated bug" in log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "lesson"),
+    [
+        ([], "open", None),
+        (["--plain", "softmax"], "open", "softmax"),
+        (["softmax", "--plain", "--seed", "3"], "open", "softmax"),
+        (["--seed", "3", "--data-dir", "d", "softmax"], "open", "softmax"),
+        (["--data-dir", "d", "progress"], "progress", None),
+        (["reset", "softmax", "--yes"], "reset", "softmax"),
+    ],
+)
+def test_the_tutor_and_the_commands_share_one_command_line(argv, command, lesson):
+    from ce_tutor.cli import _route, build_parser
+
+    args = build_parser().parse_args(_route(argv))
+    assert args.command == command
+    assert getattr(args, "lesson", None) == lesson
