@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ce_tutor.lessons.check import check_paths
 from ce_tutor.lessons.schema import ExploreStep, Lesson, PlotStep, ProseStep, QuizStep
 from ce_tutor.lessons.template import render
 from ce_tutor.lessons.values import compute
@@ -133,6 +134,50 @@ def test_screen_lines_wraps_paragraphs_and_keeps_code() -> None:
     assert lines[-2:] == ["- item one", "- item two"]
 
 
+def test_the_shipped_lessons_pass_the_checker() -> None:
+    assert [str(p) for p in check_paths([LESSON_DIR], variants=200)] == []
+
+
+def _texts(lesson: Lesson):
+    """(where, template) for every text a learner reads in ``lesson``."""
+    for i, step in enumerate(lesson.steps):
+        at = f"{lesson.id} step {i + 1} ({step.title})"
+        if isinstance(step, (ProseStep, PlotStep, ExploreStep)) and step.text:
+            yield at, step.text
+        plot = step.plot if isinstance(step, (PlotStep, ExploreStep)) else None
+        if plot is not None:
+            yield at, plot.title or ""
+            yield from ((at, s.name) for s in plot.series)
+            yield from ((at, m.label) for m in plot.markers)
+            yield from ((at, c) for c in plot.categories or ())
+        if isinstance(step, ExploreStep):
+            yield from ((at, line) for line in step.show)
+        if isinstance(step, QuizStep):
+            yield at, step.prompt
+            yield from ((at, text) for text in [*step.hints, *step.solution])
+            yield from ((at, m.feedback) for m in step.misconceptions)
+            for option in step.choices or ():
+                yield at, option.text
+                yield at, option.feedback or ""
+
+
+_TYPED_DECIMAL = re.compile(r"\d*\.\d")
+_A_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
+
+
+@pytest.mark.parametrize("lesson_id", [i for _, i in CURRICULUM])
+def test_no_decimal_is_typed_into_text(lessons: dict[str, Lesson], lesson_id: str) -> None:
+    for at, text in _texts(lessons[lesson_id]):
+        literal = _A_PLACEHOLDER.sub(" ", text)
+        found = _TYPED_DECIMAL.findall(literal)
+        assert not found, f"{at}: typed {found} in {text!r}"
+
+
+def test_the_typed_decimal_scan_finds_decimals_outside_placeholders() -> None:
+    literal = _A_PLACEHOLDER.sub(" ", "width 0.42. and {p:.2f} and {{.5}} and .5")
+    assert [m.group() for m in _TYPED_DECIMAL.finditer(literal)] == ["0.4", ".5", ".5"]
+
+
 # -- the numbers the lessons promise ----------------------------------------------------------------------
 def test_softmax_lesson_shows_the_setosa_numbers(lessons: dict[str, Lesson]) -> None:
     text = _rendered(lessons["softmax"], "Worked example: the Setosa flower")
@@ -186,6 +231,10 @@ def _documented_example() -> str:
 
 def test_the_documented_example_is_the_example_file() -> None:
     assert _documented_example() == EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_the_example_lesson_passes_the_checker() -> None:
+    assert [str(p) for p in check_paths([EXAMPLE], variants=200)] == []
 
 
 def test_the_example_lesson_validates_and_renders() -> None:
