@@ -1,8 +1,8 @@
 """``ce-tutor check``: everything wrong with lesson files, each as ``file:line: message``, for authors.
 
 Beyond what loading reports (YAML, schema, catalog), it reads every formula and placeholder against the
-names known at that point, computes every text, plot and explorer (at each parameter's min, max and
-starting value) with the real values, refuses decimals typed into text (they would not follow the
+names known at that point, computes every text, plot and explorer (each parameter swept across its
+range) with the real values, refuses decimals typed into text (they would not follow the
 values), applies the rounding rule to quiz prompts, and self-tests every quiz over many variants.
 """
 
@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ce_tutor import formula
 from ce_tutor.lessons import template
@@ -37,6 +39,7 @@ from ce_tutor.lessons.schema import (
 from ce_tutor.quiz import selftest
 
 At = tuple[Any, ...]  # a YAML path inside a lesson file
+SWEEP_POINTS = 11  #: values an explorer's parameter takes across its range, besides its start
 
 _DECIMAL = re.compile(r"(?<![\w.])\d*\.\d+(?![\w.])")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -99,9 +102,9 @@ class _LessonCheck:
         return self.problems
 
     # -- reporting -----------------------------------------------------------------------------------------
-    def _report(self, at: At, message: str, line: int | None = None) -> None:
+    def _report(self, at: At, message: str, line: int | None = None, label: str = "") -> None:
         line = line if line is not None else self.lf.line_of(*at)
-        self.problems.append(Problem(str(self.lf.path), line, f"{where(at)}: {message}"))
+        self.problems.append(Problem(str(self.lf.path), line, f"{where(at)}{label}: {message}"))
 
     def _lesson_env(self) -> dict[str, object] | None:
         try:
@@ -208,13 +211,14 @@ class _LessonCheck:
             self._run_explorer(at, Explorer(step, env))
 
     def _run_explorer(self, at: At, explorer: Explorer) -> None:
-        """Compute everything at each parameter's start, min and max (the others at their start)."""
+        """Compute everything as each parameter sweeps its range (the others at their start)."""
         failed: set[At] = set()
         for param in explorer.params:
-            for value in dict.fromkeys((param.value, param.min, param.max)):
+            sweep = np.linspace(param.min, param.max, SWEEP_POINTS).tolist()
+            for value in dict.fromkeys((param.value, param.min, param.max, *sweep)):
                 explorer.reset()
                 explorer.set(param.name, value)
-                when = f" with {param.name} = {value:g}"
+                when = f" with {param.name} = {explorer.values[param.name]:g}"
                 try:
                     explorer.lines()
                     explorer.text()
@@ -243,7 +247,7 @@ class _LessonCheck:
             self._formula((*at, "misconceptions", j, "answer"), wrong.answer, names)
             self._text((*at, "misconceptions", j, "feedback"), wrong.feedback, names, None, prose=True)
         for j, option in enumerate(step.choices or ()):
-            self._text((*at, "choices", j, "text"), option.text, names, None, prose=False)
+            self._text((*at, "choices", j, "text"), option.text, names, None, prose=True)
             if isinstance(option.correct, str):
                 self._formula((*at, "choices", j, "correct"), option.correct, names)
             if option.feedback:
@@ -256,7 +260,7 @@ class _LessonCheck:
             self._rounding(at, step)
             if env is not None:
                 for message in selftest(step, env, self.lf.lesson.id, self.variants, self.seed):
-                    self._report(at, f"quiz '{step.id}': {message}")
+                    self._report(at, message, label=f" (quiz '{step.id}')")
 
     def _rounding(self, at: At, step: QuizStep) -> None:
         """The rounding rule: a prompt shows a quiz value with every decimal the answer is computed from."""

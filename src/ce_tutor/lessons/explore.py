@@ -18,6 +18,7 @@ from ce_tutor.lessons.runtime import ValueFailure, compute_each
 from ce_tutor.lessons.schema import ExploreStep, Param
 
 BIG_STEP = 10  #: steps per big nudge (shift+arrow, page keys)
+_SLACK = 1e-9  # grid positions closer than this (in steps) count as on the grid
 _T = TypeVar("_T")
 
 
@@ -38,10 +39,21 @@ class Explorer:
 
     # -- moving the parameters ---------------------------------------------------------------------------
     def nudge(self, name: str, direction: int, big: bool = False) -> bool:
-        """Move ``name`` one step (``BIG_STEP`` steps if ``big``) up or down; False if it did not move."""
+        """Move ``name`` one step (``BIG_STEP`` steps if ``big``) up or down; False if it did not move.
+
+        From a value between grid points (a start or an end off the grid), the first step goes to the
+        nearest grid point in that direction.
+        """
         param = self._param(name)
-        sign = (direction > 0) - (direction < 0)
-        return self.set(name, self.values[name] + sign * (BIG_STEP if big else 1) * param.step)
+        if direction == 0:
+            return False
+        position = (self.values[name] - param.min) / param.step
+        steps = BIG_STEP if big else 1
+        if direction > 0:
+            target = math.floor(position + _SLACK) + steps
+        else:
+            target = math.ceil(position - _SLACK) - steps
+        return self.set(name, param.min + target * param.step)
 
     def set(self, name: str, value: float) -> bool:
         """Set ``name`` to ``value``, kept in range and on the step grid; False if nothing changed."""

@@ -44,7 +44,7 @@ class LessonFile:
 
     path: Path
     lesson: Lesson
-    lines: Mapping[YamlPath, int]
+    lines: Mapping[YamlPath, int] = field(repr=False)
     #: for each text value: the line of its first character, and its text if it is a literal block (``|``)
     texts: Mapping[YamlPath, tuple[int, str | None]] = field(default_factory=dict, repr=False)
 

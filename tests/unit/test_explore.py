@@ -1,0 +1,142 @@
+"""The explorer: parameters moved on their step grid, and everything derived following them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ce_tutor.lessons.explore import BIG_STEP, ExploreError, Explorer
+from ce_tutor.lessons.schema import ExploreStep
+
+LESSON_ENV = {"scale": 2.0}
+
+
+def explorer(**fields: Any) -> Explorer:
+    step: dict[str, Any] = {
+        "type": "explore",
+        "text": "Start at q = {q:.2f}.",
+        "params": [{"name": "q", "min": 0, "max": 1, "step": 0.1, "value": 0.5}],
+        "derived": {"ce": "-ln(q)", "scaled": "scale * ce"},
+        "show": ["-ln {q:.1f} = {ce:.3f}", "times {scale:.0f}: {scaled:.3f}"],
+        "plot": {
+            "x_label": "p", "y_label": "loss", "x": {"min": 0.1, "max": 1, "points": 10},
+            "series": [{"name": "-ln p", "y": "-ln(x)"}],
+            "markers": [{"label": "you", "x": "q", "y": "ce"}],
+        },
+    }
+    return Explorer(ExploreStep.model_validate(step | fields), LESSON_ENV)
+
+
+def test_it_starts_at_each_params_value_and_shows_everything():
+    e = explorer()
+    assert e.values == {"q": 0.5}
+    assert [p.name for p in e.params] == ["q"]
+    assert e.lines() == ["-ln 0.5 = 0.693", "times 2: 1.386"]
+    assert e.text() == "Start at q = 0.50."
+    env = e.env()
+    assert (env["scale"], env["q"], env["ce"]) == (2.0, 0.5, pytest.approx(np.log(2)))
+    [marker] = e.plot().markers
+    assert (marker.x, marker.y) == (0.5, pytest.approx(np.log(2)))
+
+
+def test_nudging_moves_by_one_step_or_a_big_step_without_float_drift():
+    e = explorer(params=[{"name": "q", "min": 0, "max": 3, "step": 0.1, "value": 0}])
+    for _ in range(3):
+        assert e.nudge("q", +1)
+    assert e.values["q"] == 0.3  # not 0.30000000000000004
+    assert e.nudge("q", -1) and e.values["q"] == 0.2
+    assert e.nudge("q", +5, big=True) and e.values["q"] == pytest.approx(0.2 + BIG_STEP * 0.1)
+    assert repr(e.values["q"]) == "1.2"
+    assert not e.nudge("q", 0)
+
+
+def test_nudging_stops_at_the_ends_and_says_so():
+    e = explorer()
+    for _ in range(5):
+        e.nudge("q", +1)
+    assert e.values["q"] == 1.0
+    assert not e.nudge("q", +1)
+    assert e.nudge("q", -1, big=True) and e.values["q"] == 0.0
+    assert not e.nudge("q", -1)
+
+
+def test_an_end_off_the_grid_is_still_reached():
+    e = explorer(params=[{"name": "q", "min": 0, "max": 1, "step": 0.3, "value": 0.9}])
+    assert e.nudge("q", +1) and e.values["q"] == 1.0
+    assert e.nudge("q", -1) and e.values["q"] == 0.9  # the nearest grid point below
+
+
+def test_from_between_grid_points_a_nudge_goes_to_the_next_grid_point_that_way():
+    e = explorer(params=[{"name": "q", "min": 0, "max": 1, "step": 0.1, "value": 0.55}])
+    assert e.nudge("q", +1) and e.values["q"] == 0.6
+    e.reset()
+    assert e.nudge("q", -1) and e.values["q"] == 0.5
+
+
+def test_set_keeps_values_in_range_and_on_the_grid():
+    e = explorer()
+    assert e.set("q", 0.34) and e.values["q"] == 0.3
+    assert not e.set("q", 0.31)  # the same grid point: nothing changed
+    assert e.set("q", 7) and e.values["q"] == 1.0
+    assert e.set("q", -np.inf) and e.values["q"] == 0.0
+    assert not e.set("q", float("nan"))
+
+
+def test_reset_goes_back_to_the_start_even_off_the_grid():
+    e = explorer(params=[{"name": "q", "min": 0, "max": 1, "step": 0.1, "value": 0.55}])
+    e.nudge("q", +1, big=True)
+    e.reset()
+    assert e.values == {"q": 0.55}
+    assert e.lines()[0] == "-ln 0.6 = 0.598"  # 0.55 shown with one decimal; the value itself is 0.55
+
+
+def test_everything_derived_is_cached_until_a_value_changes():
+    e = explorer()
+    plot, lines = e.plot(), e.lines()
+    assert e.plot() is plot and e.lines() is lines
+    assert e.plot(max_points=5) is not plot and len(e.plot(max_points=5).series[0].x) == 5
+    e.nudge("q", +1)
+    assert e.plot() is not plot
+    assert e.lines() == ["-ln 0.6 = 0.511", "times 2: 1.022"]
+    assert e.plot().markers[0].x == 0.6
+
+
+def test_env_is_a_copy():
+    e = explorer()
+    e.env()["ce"] = 99
+    assert e.env()["ce"] == pytest.approx(np.log(2))
+
+
+def test_a_step_without_text_or_plot_gives_none():
+    e = explorer(text=None, plot=None)
+    assert e.text() is None and e.plot() is None
+
+
+def test_an_unknown_parameter_is_a_key_error_naming_the_known_ones():
+    with pytest.raises(KeyError, match="no parameter 'z'; the parameters are q"):
+        explorer().nudge("z", 1)
+
+
+@pytest.mark.parametrize(
+    ("fields", "call", "at", "fragment"),
+    [
+        ({"derived": {"ce": "-ln(q)", "pick": "[1, 2][round(q * 3)]"}}, "env", ("derived", "pick"), "out of range"),
+        ({"show": ["{q[0]}"]}, "lines", ("show", 0), "only a list can be indexed"),
+        ({"text": "{q / 3:d}"}, "text", ("text",), "shows whole numbers"),
+        (
+            {"plot": {"x_label": "a", "y_label": "b", "x": {"min": "q", "max": 1}, "series": [{"name": "n", "y": "x"}]}},
+            "plot",
+            ("plot", "x"),
+            "smaller to a larger number",
+        ),
+    ],
+)
+def test_what_cannot_be_computed_is_an_explore_error_saying_where(fields, call, at, fragment):
+    e = explorer(**fields)
+    e.set("q", 1.0)
+    with pytest.raises(ExploreError) as caught:
+        getattr(e, call)()
+    assert caught.value.at == at
+    assert fragment in caught.value.reason
