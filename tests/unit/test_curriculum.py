@@ -56,18 +56,33 @@ def _rendered(lesson: Lesson, title: str) -> str:
 
 
 def _screen_lines(text: str) -> list[str]:
-    """``text`` as a terminal shows it: paragraphs and list items wrapped at 76 columns, code kept."""
+    """``text`` as a terminal shows it: paragraphs and list items wrapped at 76 columns; fenced code kept
+    line for line (its fences counted too, as the frame a code block gets)."""
     out: list[str] = []
-    for block in text.strip("\n").split("\n\n"):
-        lines = block.split("\n")
-        if all(line.startswith("    ") for line in lines if line):
-            out.extend(lines)
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            out.extend(textwrap.wrap(" ".join(paragraph), SCREEN_COLUMNS))
+            paragraph.clear()
+
+    in_code = False
+    for line in text.strip("\n").split("\n"):
+        if line.startswith("```"):
+            flush()
+            in_code = not in_code
+            out.append("")
+        elif in_code:
+            out.append(line)
+        elif not line.strip():
+            flush()
+            out.append("")
         else:
-            items = re.split(r"\n(?=- |\d+\. )", block)
-            for item in items:
-                out.extend(textwrap.wrap(" ".join(item.split()), SCREEN_COLUMNS) or [""])
-        out.append("")
-    return out[:-1]
+            if re.match(r"(?:- |\d+\. )", line):
+                flush()
+            paragraph.append(line.strip())
+    flush()
+    return out
 
 
 # -- the curriculum's shape -------------------------------------------------------------------------------
@@ -127,11 +142,22 @@ def test_prose_steps_fit_a_terminal_screen(lessons: dict[str, Lesson], lesson_id
 
 
 def test_screen_lines_wraps_paragraphs_and_keeps_code() -> None:
-    text = "word " * 40 + "\n\n    code line\n    second\n\n- item one\n- item two"
+    text = "word " * 40 + "\n\n```\ncode  line\n  second\n```\n\n- item one\n  goes on\n- item two"
     lines = _screen_lines(text)
     assert lines[:3] == [("word " * 15).strip(), ("word " * 15).strip(), ("word " * 10).strip()]
-    assert lines[4:6] == ["    code line", "    second"]
-    assert lines[-2:] == ["- item one", "- item two"]
+    assert lines[3:8] == ["", "", "code  line", "  second", ""]
+    assert lines[-2:] == ["- item one goes on", "- item two"]
+
+
+@pytest.mark.parametrize("lesson_id", [i for _, i in CURRICULUM])
+def test_code_blocks_are_fenced(lessons: dict[str, Lesson], lesson_id: str) -> None:
+    """Indented code is not shown as code by the plain-text mode; fenced code is."""
+    for at, text in _texts(lessons[lesson_id]):
+        in_code = False
+        for line in text.split("\n"):
+            in_code ^= line.startswith("```")
+            assert in_code or not line.startswith("    "), f"{at}: indented code {line!r}"
+        assert not in_code, f"{at}: a code fence is not closed"
 
 
 def test_the_shipped_lessons_pass_the_checker() -> None:
@@ -232,8 +258,8 @@ def _documented_example() -> str:
     doc = AUTHORING.read_text(encoding="utf-8")
     marker = "<!-- example: docs/examples/binary-cross-entropy.yaml -->"
     assert doc.count(marker) == 1
-    match = re.search(re.escape(marker) + r"\s*```yaml\n(.*?)```", doc, re.DOTALL)
-    assert match, "the marker must be followed by a ```yaml block"
+    match = re.search(re.escape(marker) + r"\n~~~yaml\n(.*?)^~~~$", doc, re.DOTALL | re.MULTILINE)
+    assert match, "the marker must be followed by a ~~~yaml block (the lesson itself holds ``` fences)"
     return match.group(1)
 
 
