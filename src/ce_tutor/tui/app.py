@@ -1,0 +1,172 @@
+"""The Textual app: the lesson browser, the lesson player and the dialogs around them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
+
+from ce_tutor.tui import AppOptions
+from ce_tutor.tui.commands import TutorCommands
+from ce_tutor.tui.crash import write_crash_log
+from ce_tutor.tui.library import Library, load_lessons, open_library
+from ce_tutor.tui.screens.base import TutorScreen
+from ce_tutor.tui.screens.browser import BrowserScreen
+from ce_tutor.tui.screens.dialogs import ConfirmScreen, ResumeScreen
+from ce_tutor.tui.screens.help import HelpScreen
+
+if TYPE_CHECKING:
+    from ce_tutor.lessons.catalog import Catalog
+
+
+class TutorApp(App[None]):
+    """ce-tutor's app. ``library`` is None until the lessons have loaded (after the first frame)."""
+
+    # The browser is the default screen, whose own CSS_PATH Textual does not load: its stylesheet is here.
+    CSS_PATH = ["app.tcss", "screens/browser.tcss"]
+    TITLE = "ce-tutor"
+    COMMANDS = App.COMMANDS | {TutorCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(self, options: AppOptions) -> None:
+        super().__init__()
+        self.options = options
+        self.library: Library | None = None
+        self.crash_log: Path | None = None
+        self.browser = BrowserScreen()
+        if options.theme:
+            self.theme = options.theme
+
+    def tell(self, message: str, title: str = "", severity: SeverityLevel = "information") -> None:
+        """A notification of plain text (file names and lesson text are not markup)."""
+        self.notify(message, title=title, severity=severity, markup=False,
+                    timeout=5 if severity == "information" else 12)
+
+    # -- start-up ----------------------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen[object]:
+        return self.browser
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.run_worker, lambda: load_lessons(self.options), "load", thread=True)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name == "load" and event.state is WorkerState.SUCCESS:
+            self._loaded(event.worker.result)
+
+    def _loaded(self, catalog: Catalog) -> None:
+        library = open_library(catalog, self.options)
+        self.library = library
+        for warning in library.warnings:
+            self.tell(warning, "Progress file", "warning")
+        if library.store_error:
+            self.tell(library.store_error, "Progress will not be saved", "error")
+        self.browser.library = library
+        wanted = self.options.lesson
+        if wanted is not None:
+            self.open_lesson(wanted)
+            return
+        resumable = library.resumable()
+        if resumable is not None:
+            lesson_file, progress = resumable
+            lesson = lesson_file.lesson
+            where = f"step {progress.current_step + 1}/{len(lesson.steps)}"
+
+            def resume(yes: bool | None) -> None:
+                if yes:
+                    self.open_lesson(lesson.id)
+
+            self.push_screen(ResumeScreen(lesson.title, where), resume)
+
+    # -- lessons -----------------------------------------------------------------------------------------
+    @on(BrowserScreen.OpenLesson)
+    def _open_from_browser(self, event: BrowserScreen.OpenLesson) -> None:
+        self.open_lesson(event.lesson_id)
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Show a lesson in the player (from the browser, the palette, or at start-up)."""
+        from ce_tutor.lessons.problems import LessonLoadError
+        from ce_tutor.tui.screens.player import PlayerScreen
+
+        library = self.library
+        if library is None:
+            return
+        try:
+            run = library.start(lesson_id)
+        except KeyError:
+            self.tell(f"There is no lesson '{lesson_id}'. The lessons are: {', '.join(library.catalog.ids())}.",
+                      "Unknown lesson", "error")
+            return
+        except LessonLoadError as exc:  # a lesson whose values cannot be computed
+            self.tell(str(exc), "This lesson cannot be opened", "error")
+            return
+        missing = next(s.missing for s in library.statuses() if s.id == lesson_id)
+        if missing:
+            names = ", ".join(library.title(r) for r in missing)
+            self.tell(f"This lesson builds on {names}, which you have not finished yet.", "Heads up")
+        while self.screen is not self.browser and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(PlayerScreen(run, ascii=self.options.ascii), self._lesson_closed)
+
+    def _lesson_closed(self, finished: str | None) -> None:
+        """Back in the browser; after a finished lesson, the next one is highlighted."""
+        if self.library is None or finished is None:
+            return
+        self.tell(f"{self.library.title(finished)} ✓", "Lesson complete")
+        ids = self.library.catalog.ids()
+        following = ids[ids.index(finished) + 1] if finished in ids[:-1] else finished
+        self.browser.refresh_lessons(select=following)
+
+    def reset_progress(self, lesson_id: str | None) -> None:
+        """Ask, then forget the progress of one lesson (or of all of them)."""
+        library = self.library
+        if library is None:
+            return
+        what = f"your progress in {library.title(lesson_id)}" if lesson_id else "ALL your progress"
+
+        def reset(yes: bool | None) -> None:
+            if yes:
+                library.reset(lesson_id)
+                self.browser.refresh_lessons()
+                self.tell(f"Forgot {what}.", "Progress reset")
+
+        self.push_screen(ConfirmScreen(f"Forget {what}? This cannot be undone.", "Reset"), reset)
+
+    # -- actions -----------------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        screen = self.screen
+        if isinstance(screen, TutorScreen) and screen.too_small and action != "quit":
+            return False
+        if action == "help":  # "?" is a character while typing an answer
+            return not isinstance(screen, HelpScreen) and not isinstance(self.focused, Input)
+        return True
+
+    def on_unmount(self) -> None:
+        if self.library is not None:
+            self.library.close()
+
+    # -- unexpected errors -------------------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """Log the traceback to a file, then let Textual shut down with return code 1.
+
+        Textual calls this for any unhandled exception; it records the error (``run_test`` re-raises it in
+        tests) and exits. What it would print goes to the quiet ``error_console`` that
+        :func:`ce_tutor.tui.launch.run` sets up, never to the learner's terminal.
+        """
+        if self.crash_log is None:
+            self.crash_log = write_crash_log(error, self.options.data_dir)
+        super()._handle_exception(error)

@@ -1,0 +1,65 @@
+"""Crash logs: the traceback of an unexpected error goes to a file, never to the learner's terminal."""
+
+from __future__ import annotations
+
+import os
+import platform
+import tempfile
+import traceback
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from ce_tutor import __version__
+
+
+def write_crash_log(error: BaseException | None, data_dir: Path | None, extra: str = "") -> Path | None:
+    """Write ``error``'s traceback (and ``extra`` text) to ``<data dir>/logs/crash-<time>.log``.
+
+    Falls back to the temporary directory when the data directory cannot be written; returns the file's
+    path, or None if no file could be written anywhere.
+    """
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    text = _report(error, extra)
+    for folder in _folders(data_dir):
+        for n in range(100):
+            path = folder / (f"crash-{stamp}.log" if n == 0 else f"crash-{stamp}-{n}.log")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                with path.open("x", encoding="utf-8") as file:
+                    file.write(text)
+            except FileExistsError:
+                continue
+            except OSError:
+                break
+            return path
+    return None
+
+
+def _folders(data_dir: Path | None) -> Iterator[Path]:
+    try:
+        from ce_tutor.progress import default_data_dir
+
+        yield default_data_dir(data_dir) / "logs"
+    except Exception:  # noqa: BLE001 - a crash log must not fail on a bad data directory
+        pass
+    yield Path(tempfile.gettempdir()) / f"ce-tutor-{_user()}"
+
+
+def _user() -> str:
+    getuid = getattr(os, "getuid", None)
+    return str(getuid()) if getuid else "logs"
+
+
+def _report(error: BaseException | None, extra: str) -> str:
+    lines = [
+        f"ce-tutor {__version__} crashed at {datetime.now().isoformat(timespec='seconds')}",
+        f"Python {platform.python_version()} on {platform.platform()}",
+        f"TERM={os.environ.get('TERM', '')} COLORTERM={os.environ.get('COLORTERM', '')}",
+        "",
+    ]
+    if error is not None:
+        lines.append("".join(traceback.format_exception(error)))
+    if extra:
+        lines.append(extra)
+    return "\n".join(lines)

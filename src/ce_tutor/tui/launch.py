@@ -1,0 +1,44 @@
+"""Starting the app and ending it well: a bad theme is a usage error, a crash leaves a log, not a traceback."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from rich.console import Console
+
+from ce_tutor.tui import AppOptions
+from ce_tutor.tui.crash import write_crash_log
+
+
+def unknown_theme(name: str | None) -> str | None:
+    """The error message for a theme Textual does not have, or None if ``name`` is fine."""
+    from textual.theme import BUILTIN_THEMES
+
+    if name is None or name in BUILTIN_THEMES:
+        return None
+    return f"ce-tutor: unknown theme '{name}'. Themes: {', '.join(sorted(BUILTIN_THEMES))}."
+
+
+def run(options: AppOptions) -> int:
+    """Run the app to its end; see :func:`ce_tutor.tui.run` for the exit statuses."""
+    problem = unknown_theme(options.theme)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    from ce_tutor.tui.app import TutorApp
+
+    app = TutorApp(options)
+    quiet = io.StringIO()
+    app.error_console = Console(file=quiet, width=100, color_system=None)
+    try:
+        app.run()
+    except Exception as exc:  # noqa: BLE001 - outside Textual's own handling: still no traceback
+        app.crash_log = app.crash_log or write_crash_log(exc, options.data_dir)
+    if app.crash_log is None and app.return_code:
+        app.crash_log = write_crash_log(None, options.data_dir, quiet.getvalue())
+    if app.crash_log is not None or app.return_code:
+        where = f"The details are in {app.crash_log}." if app.crash_log else "No log could be written."
+        print(f"ce-tutor stopped after an unexpected error. Your progress is saved. {where}", file=sys.stderr)
+        return 1
+    return 0
