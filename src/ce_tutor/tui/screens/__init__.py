@@ -1,0 +1,1 @@
+"""The app's screens; each keeps its stylesheet beside it."""

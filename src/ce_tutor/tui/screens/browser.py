@@ -1,0 +1,115 @@
+"""The lesson browser: the curriculum, progress per lesson, prerequisites, and lesson-file problems."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Footer, OptionList, Static
+
+from ce_tutor.tui.library import LessonStatus, Library
+from ce_tutor.tui.screens.base import TutorScreen
+from ce_tutor.tui.widgets.lesson_list import LessonList
+
+
+class LessonDetails(Static):
+    """The highlighted lesson: its summary, length, where the learner is and what it builds on."""
+
+    status: reactive[LessonStatus | None] = reactive(None)
+
+    def __init__(self, library: Library, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.library = library
+
+    def watch_status(self, status: LessonStatus | None) -> None:
+        if status is None:
+            self.update("")
+            return
+        lesson = status.file.lesson
+        text = Text()
+        text.append(lesson.title, style="bold")
+        text.append(f"\n{lesson.summary}\n\n")
+        steps = f"{len(lesson.steps)} steps"
+        if status.complete:
+            text.append(f"{steps} · done. Enter to go through it again.")
+        elif status.progress is not None and status.progress.last_visited is not None:
+            text.append(f"{steps} · you are at step {status.progress.current_step + 1}. Enter to resume.")
+        else:
+            text.append(f"{steps} · Enter to start.")
+        if status.missing:
+            names = ", ".join(self.library.title(r) for r in status.missing)
+            text.append(f"\nBuilds on {names}, not done yet: you can open it anyway.", style="italic")
+        self.update(text)
+
+
+class BrowserScreen(TutorScreen[None]):
+    """The first screen: "Loading lessons…", then the curriculum."""
+
+    AUTO_FOCUS = "#lessons"
+
+    class OpenLesson(Message):
+        """The learner chose a lesson."""
+
+        def __init__(self, lesson_id: str) -> None:
+            super().__init__()
+            self.lesson_id = lesson_id
+
+    library: reactive[Library | None] = reactive(None, init=False)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="masthead"):
+            yield Static("[b]ce-tutor[/b]  cross-entropy, step by step")
+            yield Static(id="tally")
+        yield Static("Loading lessons…", id="loading")
+        yield Footer(compact=True)
+
+    async def watch_library(self, library: Library | None) -> None:
+        if library is None:
+            return
+        await self.query_one("#loading").remove()
+        lessons = LessonList(id="lessons")
+        widgets = [lessons, LessonDetails(library, id="details")]
+        if library.store_error:
+            widgets.insert(0, Static(f"Progress will not be saved: {library.store_error}", id="store-error"))
+        if library.catalog.problems:
+            problems = "\n".join(str(p) for p in library.catalog.problems)
+            notice = VerticalScroll(Static(problems, markup=False), id="problems")
+            notice.border_title = "Some lesson files have problems (these lessons are left out)"
+            widgets.append(notice)
+        if not library.catalog.lessons:
+            widgets = [Static("No lessons found.", id="empty"), *widgets[2:]]
+        await self.mount_all(widgets, before=self.query_one(Footer))
+        self.refresh_lessons()
+        if library.catalog.lessons:
+            lessons.focus()
+
+    def refresh_lessons(self, select: str | None = None) -> None:
+        """Show current progress (after a lesson, a reset), highlighting ``select`` if given."""
+        if self.library is None or not self.library.catalog.lessons:
+            return
+        statuses = self.library.statuses()
+        done = sum(s.complete for s in statuses)
+        self.query_one("#tally", Static).update(f"{done} of {len(statuses)} lessons done")
+        lessons = self.query_one(LessonList)
+        lessons.show(statuses, select)
+        self._show_details()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_lessons()
+
+    @on(OptionList.OptionHighlighted, "#lessons")
+    def _show_details(self) -> None:
+        if self.library is None:
+            return
+        lessons = self.query_one(LessonList)
+        option = lessons.highlighted_option
+        by_id = {s.id: s for s in lessons.statuses}
+        self.query_one(LessonDetails).status = by_id.get(option.id) if option and option.id else None
+
+    @on(OptionList.OptionSelected, "#lessons")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.post_message(self.OpenLesson(event.option.id))

@@ -1,0 +1,174 @@
+"""An explorer: parameters the learner moves with the keys, with live lines and a live plot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult, RenderResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+
+from ce_tutor.tui.colors import theme_color
+from ce_tutor.tui.widgets.plot import LessonPlot
+
+if TYPE_CHECKING:
+    from ce_tutor.lessons.explore import Explorer
+
+SLIDER_WIDTH = 21
+
+
+def decimals(step: float) -> int:
+    """How many decimals show a value moved by ``step`` (0.1 → 1, 0.25 → 2, 1 → 0)."""
+    text = f"{step:.10f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def format_number(value: float, places: int) -> str:
+    return f"{value:.{places}f}".replace("-", "−")
+
+
+class ParamRow(Widget):
+    """One parameter: ▶ when chosen, its label, value, and a slider between its bounds."""
+
+    DEFAULT_CSS = """
+    ParamRow { height: 1; }
+    ParamRow.-selected { background: $boost; }
+    """
+
+    value: reactive[float] = reactive(0.0)
+    selected: reactive[bool] = reactive(False)
+
+    class Chosen(Message):
+        """The learner clicked this row."""
+
+        def __init__(self, row: ParamRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, label: str, low: float, high: float, step: float, label_width: int) -> None:
+        super().__init__()
+        self.label, self.low, self.high = label, low, high
+        self.places = decimals(step)
+        self.label_width = label_width
+
+    def watch_selected(self, selected: bool) -> None:
+        self.set_class(selected, "-selected")
+
+    def on_click(self, event: events.Click) -> None:
+        self.post_message(self.Chosen(self))
+
+    def render(self) -> RenderResult:
+        accent = theme_color(self.app, "text-accent")
+        share = (self.value - self.low) / (self.high - self.low)
+        knob = min(SLIDER_WIDTH - 1, max(0, round(share * (SLIDER_WIDTH - 1))))
+        slider = Text()
+        slider.append("━" * knob, style=theme_color(self.app, "primary"))
+        slider.append("●", style=f"bold {accent}" if self.selected else "bold")
+        slider.append("─" * (SLIDER_WIDTH - 1 - knob), style="dim")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=1)
+        grid.add_column(width=self.label_width, no_wrap=True, overflow="ellipsis")
+        grid.add_column(justify="right", min_width=6)
+        grid.add_column(justify="right", no_wrap=True)
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True)
+        grid.add_row(
+            Text("▶", style=accent) if self.selected else "",
+            Text(self.label, style="bold" if self.selected else ""),
+            Text(format_number(self.value, self.places), style="bold"),
+            Text(format_number(self.low, self.places), style="dim"),
+            slider,
+            Text(format_number(self.high, self.places), style="dim"),
+        )
+        return grid
+
+
+class ExplorerView(VerticalScroll, inherit_bindings=False):
+    """The step's text, a row per parameter, the live ``show`` lines and the live plot."""
+
+    DEFAULT_CSS = """
+    ExplorerView { padding: 0 1; scrollbar-size-vertical: 1; }
+    ExplorerView #params { height: auto; }
+    ExplorerView #lines { height: auto; margin: 1 0 0 2; }
+    ExplorerView LessonPlot { height: 1fr; min-height: 8; }
+    ExplorerView Markdown { margin: 0; padding: 0; }
+    """
+
+    BINDINGS = [
+        Binding("right", "nudge(1)", "Move", key_display="←→"),
+        Binding("left", "nudge(-1)", "Move", show=False),
+        Binding("plus,equals_sign", "nudge(1)", "Move", show=False),
+        Binding("minus,underscore", "nudge(-1)", "Move", show=False),
+        Binding("shift+right,pageup", "nudge(1, True)", "Move", show=False),
+        Binding("shift+left,pagedown", "nudge(-1, True)", "Move", show=False),
+        Binding("down,tab", "choose(1)", "Value", key_display="↑↓"),
+        Binding("up,shift+tab", "choose(-1)", "Value", show=False),
+        Binding("0,r", "reset", "Reset"),
+    ]
+
+    selected: reactive[int] = reactive(0, init=False)
+
+    def __init__(self, explorer: Explorer, *, has_plot: bool, ascii: bool = False) -> None:
+        super().__init__()
+        self.can_focus = True
+        self.explorer = explorer
+        self.has_plot = has_plot
+        self.ascii = ascii
+        self._text = explorer.text()
+
+    def compose(self) -> ComposeResult:
+        if self._text:
+            yield Markdown(self._text)
+        width = max(len(p.label or p.name) for p in self.explorer.params)
+        with Vertical(id="params"):
+            for param in self.explorer.params:
+                yield ParamRow(param.label or param.name, param.min, param.max, param.step, width)
+        yield Static(id="lines", markup=False)
+        if self.has_plot:
+            yield LessonPlot(self.explorer.plot, ascii=self.ascii)
+
+    def on_mount(self) -> None:
+        self.show_values()
+        self.watch_selected(self.selected)
+
+    def show_values(self) -> None:
+        """Push the explorer's current values down to the rows, the lines and the plot."""
+        for row, param in zip(self.query(ParamRow), self.explorer.params, strict=True):
+            row.value = self.explorer.values[param.name]
+        try:
+            lines, text = self.explorer.lines(), self.explorer.text()
+        except ValueError as exc:  # a lesson problem at these values: say so, and let the learner move on
+            lines, text = [f"✗ Cannot compute this: {exc}"], self._text
+        self.query_one("#lines", Static).update("\n".join(lines))
+        if text and self._text and text != self._text:
+            self._text = text
+            self.query_one(Markdown).update(text)
+        for plot in self.query(LessonPlot):
+            plot.recompute()
+
+    def watch_selected(self, selected: int) -> None:
+        for i, row in enumerate(self.query(ParamRow)):
+            row.selected = i == selected
+
+    def on_param_row_chosen(self, event: ParamRow.Chosen) -> None:
+        self.selected = list(self.query(ParamRow)).index(event.row)
+        self.focus()
+
+    def action_nudge(self, direction: int, big: bool = False) -> None:
+        name = self.explorer.params[self.selected].name
+        if self.explorer.nudge(name, direction, big=big):
+            self.show_values()
+
+    def action_choose(self, step: int) -> None:
+        self.selected = (self.selected + step) % len(self.explorer.params)
+
+    def action_reset(self) -> None:
+        self.explorer.reset()
+        self.show_values()

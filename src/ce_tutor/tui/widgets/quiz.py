@@ -1,0 +1,180 @@
+"""A quiz: the prompt, the answer box, feedback styled per verdict, hints and the worked solution."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Input, Markdown, Static
+
+if TYPE_CHECKING:
+    from ce_tutor.quiz import Feedback, QuizSession
+
+#: Every verdict has a symbol and a word, so it reads without colour too.
+VERDICT_LABELS = {
+    "correct": "✓ Correct",
+    "close": "≈ Close",
+    "misconception": "✗ Not quite",
+    "wrong": "✗ Not right",
+    "unreadable": "? Could not read that",
+}
+
+
+class AnswerInput(Input):
+    """The answer box; Enter checks the answer."""
+
+    BINDINGS = [Binding("enter", "submit", "Check")]
+
+
+class FeedbackPanel(Static):
+    """The last answer's verdict (in the border title, with a symbol) and what it means."""
+
+    DEFAULT_CSS = """
+    FeedbackPanel { display: none; height: auto; margin: 1 0 0 0; padding: 0 1; border: round $foreground 50%; }
+    FeedbackPanel.-shown { display: block; }
+    FeedbackPanel.-correct { border: round $success; border-title-color: $text-success; }
+    FeedbackPanel.-close { border: round $warning; border-title-color: $text-warning; }
+    FeedbackPanel.-misconception, FeedbackPanel.-wrong { border: round $error; border-title-color: $text-error; }
+    FeedbackPanel.-unreadable { border: round $foreground 50%; }
+    """
+
+    feedback: reactive[Feedback | None] = reactive(None, always_update=True)
+
+    def watch_feedback(self, feedback: Feedback | None) -> None:
+        self.set_classes("-shown" if feedback is not None else "")
+        if feedback is None:
+            return
+        verdict = str(feedback.verdict)
+        self.add_class(f"-{verdict}")
+        self.border_title = VERDICT_LABELS.get(verdict, verdict)
+        message = feedback.message
+        if verdict == "correct":
+            message += "\nPress n for the next step."
+        elif not feedback.counts_as_attempt:
+            message += "\n(This did not count as an attempt.)"
+        self.update(Text(message))
+
+
+class QuizView(VerticalScroll, inherit_bindings=False):
+    """One quiz step, drawn from its :class:`QuizSession` (which the lesson run keeps)."""
+
+    DEFAULT_CSS = """
+    QuizView { padding: 0 1; }
+    QuizView Markdown { margin: 0; padding: 0; }
+    QuizView #options { height: auto; margin: 0 0 1 2; }
+    QuizView #hints { display: none; height: auto; margin: 1 0 0 0; padding: 0 1; border-left: thick $accent; }
+    QuizView #solution { display: none; height: auto; margin: 1 0 0 0; padding: 0 1; border: round $primary; }
+    QuizView #hints.-shown, QuizView #solution.-shown { display: block; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "answer", "Answer"),
+        Binding("ctrl+t", "hint", "Hint"),
+        Binding("ctrl+o", "solution", "Solution"),
+        Binding("ctrl+r", "new_variant", "New numbers"),
+        Binding("escape", "leave_box", "Leave box"),
+        Binding("up", "scroll_up", show=False),
+        Binding("down", "scroll_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+    ]
+
+    def __init__(self, session: QuizSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield Markdown(id="prompt")
+        yield Static(id="options", markup=False)
+        answer = AnswerInput(id="answer")
+        answer.border_title = "Your answer"
+        yield answer
+        yield FeedbackPanel(id="feedback")
+        yield Static(id="hints", markup=False)
+        yield Static(id="solution", markup=False)
+
+    async def on_mount(self) -> None:
+        await self.show_variant()
+        self.show_state()
+
+    @property
+    def answer_box(self) -> AnswerInput:
+        return self.query_one(AnswerInput)
+
+    async def show_variant(self) -> None:
+        variant = self.session.variant
+        await self.query_one("#prompt", Markdown).update(variant.prompt)
+        options = self.query_one("#options", Static)
+        options.display = bool(variant.options)
+        options.update("\n".join(f"{i}. {text}" for i, text in enumerate(variant.options, 1)))
+        n = len(variant.options)
+        self.answer_box.placeholder = (
+            f"the option's number (1 to {n}) or letter (a to {chr(ord('a') + n - 1)}), then Enter"
+            if n else "your answer (a number or a formula, like 0.42 or -ln(0.3)), then Enter"
+        )
+        self.answer_box.value = ""
+
+    def show_state(self) -> None:
+        """Feedback, hints and solution as the session has them."""
+        session = self.session
+        self.query_one(FeedbackPanel).feedback = session.last_feedback
+        hints = self.query_one("#hints", Static)
+        hints.set_class(bool(session.hints_shown), "-shown")
+        hints.update("\n".join(f"Hint {i}: {hint}" for i, hint in enumerate(session.hints_shown, 1)))
+        solution = self.query_one("#solution", Static)
+        solution.set_class(session.solution_shown, "-shown")
+        if session.solution_shown:
+            solution.border_title = "Worked solution"
+            solution.update("\n".join(f"{i}. {line}" for i, line in enumerate(session.solution(), 1)))
+        self.screen.refresh_bindings()
+
+    @on(Input.Submitted, "#answer")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            return
+        feedback = self.session.submit(event.value)
+        self.show_state()
+        if feedback.verdict == "correct":
+            self.focus()
+        self.call_after_refresh(self.scroll_to_widget, self.query_one(FeedbackPanel))
+
+    # -- actions -----------------------------------------------------------------------------------------
+    def action_answer(self) -> None:
+        self.answer_box.focus()
+
+    def action_hint(self) -> None:
+        hint = self.session.hint()
+        if hint is not None:
+            self.show_state()
+            self.call_after_refresh(self.scroll_to_widget, self.query_one("#hints"))
+
+    def action_solution(self) -> None:
+        self.session.solution()
+        self.show_state()
+        self.call_after_refresh(self.scroll_to_widget, self.query_one("#solution"))
+
+    async def action_new_variant(self) -> None:
+        self.session.new_variant()
+        await self.show_variant()
+        self.show_state()
+        self.answer_box.focus()
+
+    def action_leave_box(self) -> None:
+        self.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = self.answer_box.has_focus
+        if action == "answer":
+            return not typing
+        if action == "leave_box":
+            return typing
+        if action == "hint":
+            return len(self.session.hints_shown) < len(self.session.step.hints)
+        if action == "solution":
+            return not self.session.solution_shown
+        return True

@@ -1,0 +1,39 @@
+"""The player's header: the lesson title, the step's title, and "step 3/9" with a small progress bar."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import RenderResult
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from ce_tutor.tui.colors import theme_color
+
+BAR_WIDTH = 12
+
+
+class StepHeader(Widget):
+    """Two lines: lesson title and position (with a bar) on top, the step's title below."""
+
+    DEFAULT_CSS = """
+    StepHeader { height: 2; padding: 0 1; background: $panel; }
+    """
+
+    lesson: reactive[str] = reactive("")
+    step_title: reactive[str] = reactive("")
+    index: reactive[int] = reactive(0)
+    total: reactive[int] = reactive(1)
+
+    def render(self) -> RenderResult:
+        done = round(BAR_WIDTH * (self.index + 1) / max(self.total, 1))
+        bar = Text()
+        bar.append("━" * done, style=theme_color(self.app, "primary"))
+        bar.append("─" * (BAR_WIDTH - done), style="dim")
+        position = Text.assemble(f"step {self.index + 1}/{self.total} ", bar)
+        grid = Table.grid(expand=True)
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        grid.add_column(justify="right", no_wrap=True)
+        grid.add_row(Text(self.lesson, style="bold"), position)
+        grid.add_row(Text(self.step_title, style=f"bold {theme_color(self.app, 'text-accent')}"), "")
+        return grid

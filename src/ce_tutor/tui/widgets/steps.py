@@ -1,0 +1,111 @@
+"""One widget per step type, and :func:`step_view` to build the right one for a lesson run's step."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+
+from ce_tutor.lessons.schema import ExploreStep, PlotSpec, PlotStep, ProseStep, QuizStep
+from ce_tutor.tui.widgets.explorer import ExplorerView
+from ce_tutor.tui.widgets.plot import LessonPlot
+from ce_tutor.tui.widgets.quiz import QuizView
+
+if TYPE_CHECKING:
+    from ce_tutor.lessons.player import LessonRun
+    from ce_tutor.lessons.plots import PlotData
+
+
+class TextScroll(VerticalScroll, inherit_bindings=False):
+    """Scrolls up and down only, so that ← and → stay free for moving between steps."""
+
+    BINDINGS = [
+        Binding("up", "scroll_up", show=False),
+        Binding("down", "scroll_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("home", "scroll_home", show=False),
+        Binding("end", "scroll_end", show=False),
+    ]
+
+
+class ProseView(TextScroll):
+    """A prose step: Markdown, scrollable."""
+
+    DEFAULT_CSS = """
+    ProseView { padding: 0 1; }
+    ProseView Markdown { margin: 0; padding: 0 1 0 0; }
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield Markdown(self.text)
+
+
+class PlotView(Vertical):
+    """A plot step: the caption (if any) above the plot."""
+
+    DEFAULT_CSS = """
+    PlotView { padding: 0 1; }
+    PlotView TextScroll { height: auto; max-height: 8; }
+    PlotView Markdown { margin: 0; padding: 0 1 0 0; }
+    PlotView LessonPlot { height: 1fr; }
+    """
+
+    def __init__(self, caption: str, spec: PlotSpec, env: dict[str, object], *, ascii: bool) -> None:
+        super().__init__()
+        self.caption, self.spec, self.env, self.ascii = caption, spec, env, ascii
+
+    def compose(self) -> ComposeResult:
+        if self.caption:
+            with TextScroll():
+                yield Markdown(self.caption)
+        yield LessonPlot(self._compute, ascii=self.ascii)
+
+    def _compute(self, max_points: int) -> PlotData:
+        from ce_tutor.lessons.plots import compute_plot
+
+        return compute_plot(self.spec, self.env, max_points=max_points)
+
+
+class StepProblem(Static):
+    """Shown instead of a step that cannot be computed: a lesson problem, which ``ce-tutor check`` finds."""
+
+    DEFAULT_CSS = """
+    StepProblem { margin: 1 2; padding: 0 1; border: round $error; border-title-color: $text-error; }
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{message}\n\nThe lesson file has a problem here; `ce-tutor check` shows all of them. "
+                         "Press n to go on.", markup=False)
+        self.border_title = "✗ This step cannot be shown"
+
+
+def step_view(run: LessonRun, *, ascii: bool) -> Widget:
+    """The widget that shows ``run``'s current step (or the problem that stops it from being shown)."""
+    from ce_tutor.quiz import VariantError
+
+    try:
+        return _view(run, ascii)
+    except (ValueError, VariantError) as exc:
+        return StepProblem(str(exc))
+
+
+def _view(run: LessonRun, ascii: bool) -> Widget:
+    step = run.step
+    if isinstance(step, ProseStep):
+        return ProseView(run.render(step.text))
+    if isinstance(step, PlotStep):
+        return PlotView(run.render(step.text), step.plot, run.env, ascii=ascii)
+    if isinstance(step, ExploreStep):
+        return ExplorerView(run.explorer(), has_plot=step.plot is not None, ascii=ascii)
+    if isinstance(step, QuizStep):
+        return QuizView(run.quiz())
+    raise TypeError(f"no view for a {type(step).__name__}")
