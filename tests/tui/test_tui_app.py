@@ -1,0 +1,507 @@
+"""The app's behaviour, driven with Pilot on the small test lessons in ``data/``."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import OptionList, Static
+from tui_helpers import BROKEN, LESSONS, loaded, make_app, shown, type_text
+
+from ce_tutor.progress import ProgressStore
+from ce_tutor.tui import AppOptions, run
+from ce_tutor.tui.app import TutorApp
+from ce_tutor.tui.commands import TutorCommands
+from ce_tutor.tui.screens.browser import BrowserScreen, LessonDetails
+from ce_tutor.tui.screens.dialogs import ConfirmScreen, ResumeScreen
+from ce_tutor.tui.screens.help import HelpScreen
+from ce_tutor.tui.screens.player import PlayerScreen
+from ce_tutor.tui.widgets.explorer import ExplorerView
+from ce_tutor.tui.widgets.lesson_list import LessonList
+from ce_tutor.tui.widgets.plot import LessonPlot
+from ce_tutor.tui.widgets.quiz import AnswerInput, FeedbackPanel, QuizView
+from ce_tutor.tui.widgets.steps import ProseView
+from ce_tutor.tui.widgets.too_small import TooSmall
+
+Scenario = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+def play(app: TutorApp, scenario: Scenario, size: tuple[int, int] = (80, 24)) -> None:
+    """Run ``scenario`` against ``app`` once its lessons have loaded."""
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            await scenario(pilot)
+
+    asyncio.run(main())
+
+
+def notes(app: TutorApp) -> list[str]:
+    """Every notification the app shows from now on, as "title: message"."""
+    seen: list[str] = []
+    tell = app.notify
+
+    def record(message: str, **kwargs: Any) -> None:
+        seen.append(f"{kwargs.get('title', '')}: {message}")
+        tell(message, **kwargs)
+
+    app.notify = record  # type: ignore[method-assign]
+    return seen
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+def complete(data_dir: Path, lesson_id: str, n_steps: int) -> None:
+    with ProgressStore(data_dir) as store:
+        store.complete_lesson(lesson_id, n_steps)
+
+
+async def open_first_lesson(pilot: Pilot[Any], steps_forward: int = 0) -> PlayerScreen:
+    await pilot.press("enter")
+    await pilot.pause()
+    for _ in range(steps_forward):
+        await pilot.press("n")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, PlayerScreen)
+    return screen
+
+
+# -- the browser ---------------------------------------------------------------------------------------------
+def test_browser_shows_progress_next_up_and_prerequisites(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        lessons = app.screen.query_one(LessonList)
+        statuses = {s.id: s for s in lessons.statuses}
+        assert statuses["basics"].next_up and not statuses["basics"].complete
+        assert statuses["after"].missing == ("basics",)
+        assert lessons.highlighted_option.id == "basics"
+        assert "0 of 2 lessons done" in text_of(app.screen.query_one("#tally", Static))
+        rows = shown(lessons)
+        assert "1. Basics: one of each step" in rows and "▶ next up" in rows
+        assert "2. After: builds on the basics" in rows and "needs: basics" in rows
+
+    play(app, scenario)
+
+
+def test_browser_after_a_finished_lesson(tmp_path):
+    complete(tmp_path, "basics", 5)
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        lessons = app.screen.query_one(LessonList)
+        statuses = {s.id: s for s in lessons.statuses}
+        assert statuses["basics"].complete and statuses["after"].next_up and not statuses["after"].missing
+        assert lessons.highlighted_option.id == "after"
+        assert "1 of 2 lessons done" in text_of(app.screen.query_one("#tally", Static))
+        await pilot.press("up")
+        assert "done" in text_of(app.screen.query_one(LessonDetails))
+
+    play(app, scenario)
+
+
+def test_broken_lesson_files_are_a_notice_not_a_crash(tmp_path):
+    app = make_app(tmp_path, lessons=[LESSONS, BROKEN])
+
+    async def scenario(pilot):
+        notice = app.screen.query_one("#problems")
+        assert "some lesson files have problems" in str(notice.border_title).lower()
+        assert "bad.yaml:6: steps[0]: unknown step type 'poetry'" in text_of(notice.query_one(Static))
+        assert [s.id for s in app.screen.query_one(LessonList).statuses] == ["basics", "after"]
+
+    play(app, scenario)
+
+
+def test_no_lessons_at_all(tmp_path):
+    app = make_app(tmp_path, lessons=[tmp_path / "empty"])
+
+    async def scenario(pilot):
+        assert "No lessons found" in text_of(app.screen.query_one("#empty", Static))
+        await pilot.press("enter", "down", "n", "question_mark", "escape")
+
+    play(app, scenario)
+
+
+def test_opening_a_lesson_before_its_prerequisite_says_so_gently(tmp_path):
+    app = make_app(tmp_path)
+    seen = notes(app)
+
+    async def scenario(pilot):
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PlayerScreen) and app.screen.run.lesson.id == "after"
+        assert any("builds on Basics" in note for note in seen)
+
+    play(app, scenario)
+
+
+def test_progress_store_warnings_are_shown_once(tmp_path):
+    (tmp_path / "progress.sqlite3").write_bytes(b"this is not a database" * 100)
+    app = make_app(tmp_path)
+    seen = notes(app)
+
+    async def scenario(pilot):
+        await pilot.press("enter", "escape")
+        assert len([n for n in seen if n.startswith("Progress file:")]) == 1
+        assert "moved it to" in seen[0]
+
+    play(app, scenario)
+
+
+def test_a_progress_file_from_a_newer_version_leaves_lessons_usable(tmp_path):
+    with sqlite3.connect(tmp_path / "progress.sqlite3") as db:
+        db.execute("PRAGMA user_version = 99")
+    app = make_app(tmp_path)
+    seen = notes(app)
+
+    async def scenario(pilot):
+        assert "Progress will not be saved" in text_of(app.screen.query_one("#store-error", Static))
+        assert any(n.startswith("Progress will not be saved") for n in seen)
+        player = await open_first_lesson(pilot, steps_forward=1)
+        assert player.run.index == 1
+
+    play(app, scenario)
+
+
+# -- resuming ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("key", "resumed"), [("enter", True), ("escape", False)])
+def test_resume_offer(tmp_path, key, resumed):
+    with ProgressStore(tmp_path) as store:
+        store.visit_step("basics", 2, 5)
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        dialog = app.screen
+        assert isinstance(dialog, ResumeScreen)
+        assert dialog.question == "Resume Basics: one of each step at step 3/5?"
+        await pilot.press(key)
+        await pilot.pause()
+        if resumed:
+            assert isinstance(app.screen, PlayerScreen) and app.screen.run.index == 2
+        else:
+            assert isinstance(app.screen, BrowserScreen)
+
+    play(app, scenario)
+
+
+def test_reopening_resumes_at_the_same_step(tmp_path):
+    async def first(pilot):
+        await open_first_lesson(pilot, steps_forward=3)
+        await pilot.press("ctrl+q")
+
+    play(make_app(tmp_path), first)
+
+    async def second(pilot):
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, PlayerScreen) and pilot.app.screen.run.index == 3
+
+    play(make_app(tmp_path), second)
+
+
+def test_lesson_option_opens_that_lesson(tmp_path):
+    app = make_app(tmp_path, lesson="after")
+
+    async def scenario(pilot):
+        assert isinstance(app.screen, PlayerScreen) and app.screen.run.lesson.id == "after"
+
+    play(app, scenario)
+
+
+def test_unknown_lesson_option_names_the_lessons(tmp_path):
+    app = make_app(tmp_path, lesson="nope")
+    seen = notes(app)
+
+    async def scenario(pilot):
+        assert isinstance(app.screen, BrowserScreen)
+        assert any("no lesson 'nope'" in n and "basics, after" in n for n in seen)
+
+    play(app, scenario)
+
+
+# -- the player ----------------------------------------------------------------------------------------------
+def test_navigation_keys_and_header(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        player = await open_first_lesson(pilot)
+        assert isinstance(player.query_one("#step").children[0], ProseView)
+        assert "previous" not in {b.binding.action for b in player.active_bindings.values()}
+        await pilot.press("n", "right")
+        assert player.run.index == 2 and isinstance(app.focused, ExplorerView)
+        await pilot.press("p")  # in an explorer, p still goes back (← moves the value)
+        assert player.run.index == 1
+        await pilot.press("left")
+        assert player.run.index == 0
+        await pilot.press("escape")
+        assert isinstance(app.screen, BrowserScreen)
+
+    play(app, scenario)
+
+
+def test_finishing_a_lesson(tmp_path):
+    complete(tmp_path, "after", 1)  # so that "next" after basics goes to after
+    app = make_app(tmp_path)
+    seen = notes(app)
+
+    async def scenario(pilot):
+        player = await open_first_lesson(pilot)
+        player.run.go(player.run.n_steps - 1)
+        await player.show_step()
+        await pilot.press("escape")  # leave the answer box
+        assert "finish" in {b.binding.action for b in player.active_bindings.values()}
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowserScreen)
+        assert app.screen.query_one(LessonList).highlighted_option.id == "after"
+        assert "Lesson complete: Basics: one of each step ✓" in seen
+
+    play(app, scenario)
+    with ProgressStore(tmp_path) as store:
+        assert store.lesson("basics").complete
+
+
+def test_explorer_keys(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        await open_first_lesson(pilot, steps_forward=2)
+        view = app.screen.query_one(ExplorerView)
+        explorer = view.explorer
+        await pilot.press("right")
+        assert explorer.values["q"] == 0.55
+        await pilot.press("minus", "minus")
+        assert explorer.values["q"] == 0.45
+        await pilot.press("shift+right")
+        assert explorer.values["q"] == 0.95
+        await pilot.press("pagedown")
+        assert explorer.values["q"] == 0.45
+        await pilot.press("tab", "plus")
+        assert explorer.values["w"] == 1.5
+        await pilot.press("up", "left")
+        assert explorer.values["q"] == 0.4
+        lines = view.query_one("#lines", Static)
+        assert text_of(lines) == f"loss = {-1.5 * __import__('math').log(0.4):.3f}"
+        await pilot.press("r")
+        assert explorer.values == {"q": 0.5, "w": 1.0}
+        await pilot.click(view.query("ParamRow").last())
+        assert view.selected == 1
+
+    play(app, scenario)
+
+
+def test_quiz_hint_solution_new_numbers_and_unreadable_answers(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        player = await open_first_lesson(pilot, steps_forward=3)
+        view = player.query_one(QuizView)
+        session = view.session
+        assert isinstance(app.focused, AnswerInput)
+        shown = {b.binding.action for b in player.active_bindings.values() if b.binding.show}
+        assert "next" not in shown and "help" not in shown, "n and ? are letters while typing"
+        await type_text(pilot, "what?")
+        await pilot.press("enter")
+        panel = view.query_one(FeedbackPanel)
+        assert panel.has_class("-unreadable") and session.attempts == 0
+        assert "did not count" in text_of(panel)
+        await pilot.press("ctrl+t")
+        assert len(session.hints_shown) == 1
+        assert session.hints_shown[0] in text_of(view.query_one("#hints", Static))
+        await pilot.press("ctrl+o")
+        assert session.solution_shown
+        assert "So the loss is" in text_of(view.query_one("#solution", Static))
+        first = session.variant.index
+        await pilot.press("ctrl+r")
+        assert session.variant.index == first + 1 and not session.solution_shown
+        assert not view.query_one("#solution").has_class("-shown")
+        await pilot.press("escape")  # leaves the answer box; then n moves on
+        assert app.focused is view
+        await pilot.press("n")
+        assert player.run.index == 4
+
+    play(app, scenario)
+
+
+def test_a_quiz_is_as_it_was_left(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        player = await open_first_lesson(pilot, steps_forward=3)
+        await type_text(pilot, "7")
+        await pilot.press("enter", "escape", "p", "n")
+        await pilot.pause()
+        panel = player.query_one(FeedbackPanel)
+        assert panel.has_class("-wrong") and "too big" in text_of(panel)
+
+    play(app, scenario)
+
+
+def test_ascii_plots_use_plain_ascii(tmp_path):
+    app = make_app(tmp_path, ascii=True)
+
+    async def scenario(pilot):
+        await open_first_lesson(pilot, steps_forward=1)
+        plot = app.screen.query_one(LessonPlot)
+        picture = str(plot.render())
+        assert "-log p" in picture and picture.isascii()
+        assert plot.data is not None and len(plot.data.series[0].x) <= plot.size.width
+
+    play(app, scenario)
+
+
+# -- help, palette, themes -----------------------------------------------------------------------------------
+def test_help_overlay(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        for close in ("question_mark", "escape", "q"):
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press(close)
+            assert isinstance(app.screen, BrowserScreen)
+
+    play(app, scenario)
+
+
+def test_palette_commands(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        provider = TutorCommands(app.screen)
+        found = [hit.text async for hit in provider.search("reset progress basics")]
+        assert found and found[0] == "Reset progress: Basics: one of each step"
+        listed = [hit.text async for hit in provider.discover()]
+        assert "Open lesson: After: builds on the basics" in listed and "Reset all progress" in listed
+        themes = [hit.text async for hit in provider.search("theme nord")]
+        assert "Theme: nord" in themes
+
+    play(app, scenario)
+
+
+async def run_command(pilot: Pilot[Any], query: str) -> None:
+    await pilot.press("ctrl+p")
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await type_text(pilot, query)
+    options = pilot.app.screen.query_one(OptionList)
+    for _ in range(100):
+        if options.option_count:
+            break
+        await pilot.pause(0.02)
+    await pilot.press("down", "enter")
+    await pilot.pause()
+
+
+def test_palette_opens_a_lesson_and_switches_theme(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        await run_command(pilot, "Open lesson: After")
+        assert isinstance(app.screen, PlayerScreen) and app.screen.run.lesson.id == "after"
+        await run_command(pilot, "Theme: nord")
+        assert app.theme == "nord"
+
+    play(app, scenario)
+
+
+@pytest.mark.parametrize(("key", "reset"), [("enter", True), ("escape", False)])
+def test_reset_progress_asks_first(tmp_path, key, reset):
+    complete(tmp_path, "basics", 5)
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        app.reset_progress("basics")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press(key)
+        await pilot.pause()
+        statuses = {s.id: s for s in app.screen.query_one(LessonList).statuses}
+        assert statuses["basics"].complete is not reset
+
+    play(app, scenario)
+
+
+def test_unknown_theme_is_a_usage_error(capsys):
+    assert run(AppOptions(lesson_dirs=[LESSONS], theme="no-such-theme")) == 2
+    err = capsys.readouterr().err
+    assert "unknown theme 'no-such-theme'" in err and "nord" in err and "textual-dark" in err
+
+
+def test_a_theme_by_name(tmp_path):
+    app = make_app(tmp_path, theme="textual-light")
+
+    async def scenario(pilot):
+        assert app.theme == "textual-light"
+
+    play(app, scenario)
+
+
+def test_interrupted_while_starting(monkeypatch, capsys):
+    import ce_tutor.tui.launch
+
+    def interrupted(options: AppOptions) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ce_tutor.tui.launch, "run", interrupted)
+    assert run(AppOptions(lesson_dirs=[LESSONS])) == 130
+    assert capsys.readouterr().err.strip() == "ce-tutor: interrupted."
+
+
+def test_ctrl_c_quits_cleanly_with_progress_saved(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        await open_first_lesson(pilot, steps_forward=2)
+        await pilot.press("ctrl+c")
+
+    play(app, scenario)
+    assert app.return_code == 0
+    with ProgressStore(tmp_path) as store:
+        assert store.lesson("basics").current_step == 2
+
+
+# -- small terminals -----------------------------------------------------------------------------------------
+def test_a_too_small_terminal_shows_only_a_message(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        player = await open_first_lesson(pilot, steps_forward=2)
+        explorer = player.query_one(ExplorerView)
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        message = player.query_one(TooSmall)
+        assert message.display and str(message.render()) == (
+            "Enlarge the terminal to at least 60×20 (now 50×15)")
+        assert player.query_one("#step").styles.display == "none"
+        await pilot.press("n", "right", "question_mark", "ctrl+p")
+        assert player.run.index == 2 and explorer.explorer.values["q"] == 0.5 and app.screen is player
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.focused is explorer and not player.too_small
+        await pilot.press("right")
+        assert explorer.explorer.values["q"] == 0.55
+
+    play(app, scenario)
+
+
+def test_the_minimum_size_fits_every_screen(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        assert not app.screen.too_small
+        await open_first_lesson(pilot, steps_forward=2)
+        assert not app.screen.too_small
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen) and not app.screen.too_small
+
+    play(app, scenario, size=(60, 20))
