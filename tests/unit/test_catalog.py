@@ -118,7 +118,8 @@ def test_an_unknown_requirement_is_reported_on_its_line():
 def test_a_cycle_is_named_and_broken_at_its_first_lesson():
     folder = BROKEN / "cyclic-requires"
     found = load_catalog([folder])
-    assert found.problems == [Problem(str(folder / "a.yaml"), 5, "requires form a cycle: cycle-a → cycle-b → cycle-a")]
+    message = "requires form a cycle: cycle-a → cycle-b → cycle-a"
+    assert found.problems == [Problem(str(folder / "a.yaml"), 5, message)]
     assert found.ids() == ["cycle-a", "cycle-b"]
 
 

@@ -253,8 +253,8 @@ def test_decimals_typed_into_text_are_refused_but_whole_numbers_and_placeholders
             "{c: {choice: [0.25, 0.5]}}",
             "{}",
             "{c:.1f}",
-            "{c:.1f} shows 1 decimals but the answer is computed from c with more; give it choices with at most 1 "
-            "decimals",
+            "{c:.1f} shows 1 decimal but the answer is computed from c with more; give it choices with at most 1 "
+            "decimal",
         ),
     ],
 )

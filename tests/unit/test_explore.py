@@ -119,21 +119,22 @@ def test_an_unknown_parameter_is_a_key_error_naming_the_known_ones():
         explorer().nudge("z", 1)
 
 
+EMPTY_RANGE_AT_THE_TOP = {
+    "x_label": "a", "y_label": "b", "x": {"min": "q", "max": 1}, "series": [{"name": "s", "y": "x"}],
+}
+
+
 @pytest.mark.parametrize(
     ("fields", "call", "at", "fragment"),
     [
         ({"derived": {"ce": "-ln(q)", "pick": "[1, 2][round(q * 3)]"}}, "env", ("derived", "pick"), "out of range"),
         ({"show": ["{q[0]}"]}, "lines", ("show", 0), "only a list can be indexed"),
         ({"text": "{q / 3:d}"}, "text", ("text",), "shows whole numbers"),
-        (
-            {"plot": {"x_label": "a", "y_label": "b", "x": {"min": "q", "max": 1}, "series": [{"name": "n", "y": "x"}]}},
-            "plot",
-            ("plot", "x"),
-            "smaller to a larger number",
-        ),
+        ({"plot": EMPTY_RANGE_AT_THE_TOP}, "plot", ("plot", "x"), "smaller to a larger number"),
     ],
 )
 def test_what_cannot_be_computed_is_an_explore_error_saying_where(fields, call, at, fragment):
+    """Each case breaks at q = 1 (the top of its range)."""
     e = explorer(**fields)
     e.set("q", 1.0)
     with pytest.raises(ExploreError) as caught:

@@ -247,7 +247,8 @@ def test_a_missing_schema_version_is_named(tmp_path):
 def test_a_model_rule_is_reported_on_its_step(tmp_path):
     path = write(tmp_path, MINIMAL + "  - {type: plot, plot: {x_label: a, y_label: b, series: [{name: n, y: x}]}}\n")
     [problem] = problems_of(path)
-    assert (problem.line, problem.message) == (8, "steps[1].plot: a line plot needs an x range (x: {min: ..., max: ...})")
+    assert problem.line == 8
+    assert problem.message == "steps[1].plot: a line plot needs an x range (x: {min: ..., max: ...})"
 
 
 # -- whatever the bytes, the answer is a LessonLoadError ---------------------------------------------------------

@@ -24,7 +24,8 @@ def test_a_line_plot_runs_its_formula_over_the_grid():
     [series] = data.series
     np.testing.assert_allclose(series.x, np.linspace(0, 1, 11))
     np.testing.assert_allclose(series.y, 2 * np.linspace(0, 1, 11))
-    assert (data.kind, data.title, data.x_label, data.y_label, data.categories) == ("line", "top = 0.7", "p", "loss", None)
+    assert (data.kind, data.title, data.x_label, data.y_label) == ("line", "top = 0.7", "p", "loss")
+    assert data.categories is None and data.markers == ()
 
 
 def test_max_points_caps_the_grid_but_never_below_two():

@@ -134,7 +134,8 @@ def _curriculum(lessons: list[LessonFile], problems: list[Problem]) -> list[Less
                 continue
             close = difflib.get_close_matches(required, list(by_id), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(Problem(str(lf.path), lf.line_of("requires", i), f"requires unknown lesson '{required}'{hint}"))
+            message = f"requires unknown lesson '{required}'{hint}"
+            problems.append(Problem(str(lf.path), lf.line_of("requires", i), message))
     placed: dict[str, None] = {}  # an ordered set
     pending = list(by_id)
     while pending:

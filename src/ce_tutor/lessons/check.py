@@ -82,10 +82,7 @@ class _LessonCheck:
 
     def run(self) -> list[Problem]:
         known: set[str] = set()
-        for name, spec in self.lf.lesson.values.items():
-            self._name(("values", name), name)
-            self._formula(("values", name, *_source(spec)[1]), _source(spec)[0], known)
-            known.add(name)
+        self._values(("values",), self.lf.lesson.values, known)
         env = self._lesson_env() if not self.broken else None
         for i, step in enumerate(self.lf.lesson.steps):
             at = ("steps", i)
@@ -185,14 +182,14 @@ class _LessonCheck:
                 self._text((*at, key), getattr(spec, key), known, None, prose=False)
         if env is not None and self.broken == before:
             try:
-                self._no_empty_series(at, compute_plot(spec, env), "")
+                self._no_empty_series(at, compute_plot(spec, env))
             except PlotError as exc:
                 self._report((*at, *exc.at), exc.reason)
 
-    def _no_empty_series(self, at: At, data: PlotData, when: str) -> None:
+    def _no_empty_series(self, at: At, data: PlotData, when: str = "") -> None:
         for j, series in enumerate(data.series):
             if not len(series.y):
-                self._report((*at, "series", j, "y"), f"gives no finite point to plot{when}")
+                self._report((*at, "series", j, "y"), "gives no finite point to plot" + (f" ({when})" if when else ""))
 
     def _explore(self, at: At, step: ExploreStep, known: set[str], env: dict[str, object] | None) -> None:
         before = self.broken
@@ -218,7 +215,7 @@ class _LessonCheck:
             for value in dict.fromkeys((param.value, param.min, param.max, *sweep)):
                 explorer.reset()
                 explorer.set(param.name, value)
-                when = f" with {param.name} = {explorer.values[param.name]:g}"
+                when = f"with {param.name} = {explorer.values[param.name]:g}"
                 try:
                     explorer.lines()
                     explorer.text()
@@ -226,7 +223,7 @@ class _LessonCheck:
                 except ExploreError as exc:
                     if exc.at not in failed:
                         failed.add(exc.at)
-                        self._report((*at, *exc.at), f"{exc.reason} ({when.strip()})")
+                        self._report((*at, *exc.at), f"{exc.reason} ({when})")
                     continue
                 if data is not None:
                     self._no_empty_series((*at, "plot"), data, when)
@@ -276,10 +273,10 @@ class _LessonCheck:
             written = f"{{{name}:{ph.spec}}}" if ph.spec else f"{{{name}}}"
             if shown is None:
                 amount, fix = f"{name} rounded", "add round: N to it and show it with :.Nf"
-            elif isinstance(step.params.get(name), Choice):
-                amount, fix = f"{shown} decimals", f"give it choices with at most {shown} decimals"
             else:
-                amount, fix = f"{shown} decimal{'s' * (shown != 1)}", f"add round: {shown} to it"
+                amount = f"{shown} decimal{'s' * (shown != 1)}"
+                choice = isinstance(step.params.get(name), Choice)
+                fix = f"give it choices with at most {amount}" if choice else f"add round: {shown} to it"
             message = f"{written} shows {amount} but the answer is computed from {name} with more; {fix}"
             self._report((*at, "prompt"), message, self.lf.line_at((*at, "prompt"), ph.offset))
 

@@ -78,6 +78,9 @@ def load_lesson(path: str | Path) -> LessonFile:
 _UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+_TOO_BIG = f"the file is too big (more than {MAX_BYTES // 1024} KiB)"
+
+
 def _fail(name: str, line: int | None, message: str) -> LessonLoadError:
     return LessonLoadError([Problem(name, line, message)])
 
@@ -88,16 +91,17 @@ def _read_text(path: Path, name: str) -> str:
         if not path.is_file():
             raise _fail(name, None, "no such file" if not path.exists() else "not a regular file")
         if path.stat().st_size > MAX_BYTES:
-            raise _fail(name, 1, f"the file is too big (more than {MAX_BYTES // 1024} KiB)")
+            raise _fail(name, 1, _TOO_BIG)
         with path.open("rb") as f:
             data = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise _fail(name, None, f"cannot read the file: {exc.strerror or exc}") from None
     if len(data) > MAX_BYTES:
-        raise _fail(name, 1, f"the file is too big (more than {MAX_BYTES // 1024} KiB)")
+        raise _fail(name, 1, _TOO_BIG)
     if b"\0" in data:
         at = data.index(b"\0")
-        raise _fail(name, data.count(b"\n", 0, at) + 1, f"this is a binary file, not text (a NUL byte at byte {at})")
+        line = data.count(b"\n", 0, at) + 1
+        raise _fail(name, line, f"this is a binary file, not text (a NUL byte at byte {at})")
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -204,9 +208,11 @@ class _Reader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             stack.append(_Open({} if isinstance(event, yaml.MappingStartEvent) else [], path))
 
     def _key(self, top: _Open, key: Any, line: int) -> None:
-        first = top.key_lines.setdefault(key, line)
-        if first != line or key in top.value:
-            self.problems.append(Problem(self.name, line, f"duplicate key {_show(key)} (first on line {first})"))
+        if key in top.value:
+            message = f"duplicate key {_show(key)} (first on line {top.key_lines[key]})"
+            self.problems.append(Problem(self.name, line, message))
+        else:
+            top.key_lines[key] = line
         top.key = key
         self.lines[(*top.path, key)] = line
 

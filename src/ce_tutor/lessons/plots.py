@@ -53,8 +53,8 @@ class PlotData:
     y_max: float | None
 
 
-#: Parsing is the slow part of a formula; explorers recompute the same plot on every key press.
-parse = functools.lru_cache(maxsize=4096)(formula.parse)
+# Parsing is the slow part of a formula, and explorers recompute the same plot on every key press.
+_parse = functools.lru_cache(maxsize=4096)(formula.parse)
 
 
 def compute_plot(spec: PlotSpec, env: Mapping[str, object], max_points: int | None = None) -> PlotData:
@@ -81,17 +81,17 @@ def compute_plot(spec: PlotSpec, env: Mapping[str, object], max_points: int | No
     )
 
 
-def evaluate(source: str, env: Mapping[str, object], at: tuple[Any, ...]) -> object:
+def _evaluate(source: str, env: Mapping[str, object], at: tuple[Any, ...]) -> object:
     """Evaluate a formula of the plot at ``at`` (parsed once, then cached)."""
     try:
-        return parse(source).evaluate(env)
+        return _parse(source).evaluate(env)
     except formula.FormulaError as exc:
         raise PlotError(str(exc), at) from None
 
 
-def number(value: float | str, env: Mapping[str, object], at: tuple[Any, ...]) -> float:
+def _number(value: float | str, env: Mapping[str, object], at: tuple[Any, ...]) -> float:
     """A number given as a number or as a formula that computes a single one."""
-    result = evaluate(value, env, at) if isinstance(value, str) else value
+    result = _evaluate(value, env, at) if isinstance(value, str) else value
     if np.ndim(result) != 0:
         raise PlotError(f"gives {np.size(result)} values; a single number is needed here", at)
     return float(result)
@@ -106,7 +106,7 @@ def _text(source: str, env: Mapping[str, object], at: tuple[Any, ...]) -> str:
 
 def _array(source: str, env: Mapping[str, object], at: tuple[Any, ...], size: int | None) -> np.ndarray:
     """A formula's values as a 1-D float array of ``size`` values (a single number is repeated)."""
-    value = np.asarray(evaluate(source, env, at), dtype=np.float64)
+    value = np.asarray(_evaluate(source, env, at), dtype=np.float64)
     if value.ndim == 0:
         value = np.full(size or 1, float(value))
     if value.ndim != 1 or (size is not None and value.size != size):
@@ -118,7 +118,7 @@ def _array(source: str, env: Mapping[str, object], at: tuple[Any, ...], size: in
 
 def _grid(spec: PlotSpec, env: Mapping[str, object], max_points: int | None) -> np.ndarray:
     assert spec.x is not None  # the schema requires x for a line plot
-    low, high = number(spec.x.min, env, ("x", "min")), number(spec.x.max, env, ("x", "max"))
+    low, high = _number(spec.x.min, env, ("x", "min")), _number(spec.x.max, env, ("x", "max"))
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise PlotError(f"the x range must run from a smaller to a larger number, not {low:g} to {high:g}", ("x",))
     points = spec.x.points if max_points is None else max(2, min(spec.x.points, max_points))
@@ -154,8 +154,8 @@ def _series(
 
 def _marker(marker: Marker, i: int, env: Mapping[str, object]) -> PlotMarker | None:
     """The marker, or None where it is not finite (it is off the plot)."""
-    x = number(marker.x, env, ("markers", i, "x"))
-    y = number(marker.y, env, ("markers", i, "y"))
+    x = _number(marker.x, env, ("markers", i, "x"))
+    y = _number(marker.y, env, ("markers", i, "y"))
     if not (np.isfinite(x) and np.isfinite(y)):
         return None
     return PlotMarker(_text(marker.label, env, ("markers", i, "label")), x, y)
@@ -164,7 +164,7 @@ def _marker(marker: Marker, i: int, env: Mapping[str, object]) -> PlotMarker | N
 def _limit(value: float | str | None, env: Mapping[str, object], name: str) -> float | None:
     if value is None:
         return None
-    limit = number(value, env, (name,))
+    limit = _number(value, env, (name,))
     if not np.isfinite(limit):
         raise PlotError(f"must be a finite number, not {template.format_value(limit)}", (name,))
     return limit
