@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ce_tutor.lessons.loader import MAX_BYTES, MAX_DEPTH, load_lesson
+from ce_tutor.lessons.loader import MAX_BYTES, MAX_DEPTH, MAX_PROBLEMS, load_lesson
 from ce_tutor.lessons.problems import LessonLoadError, Problem
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -294,3 +294,10 @@ def test_problem_prints_as_file_colon_line():
     assert str(LessonLoadError([Problem("a.yaml", 3, "bad"), Problem("b.yaml", None, "worse")])) == (
         "a.yaml:3: bad\nb.yaml: worse"
     )
+
+
+def test_a_flood_of_problems_is_cut_short_and_counted(tmp_path):
+    values = "".join(f"  v{i}: [1]\n" for i in range(MAX_PROBLEMS + 7))
+    problems = problems_of(write(tmp_path, MINIMAL + "values:\n" + values))
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[-1] == Problem(str(tmp_path / "lesson.yaml"), 9 + MAX_PROBLEMS, "... and 7 more problems")

@@ -30,6 +30,7 @@ from ce_tutor.lessons.schema import SCHEMA_VERSION, Lesson, Name, Slug
 
 MAX_BYTES = 256 * 1024  #: the largest lesson file read
 MAX_DEPTH = 40  #: the deepest nesting of lists and mappings
+MAX_PROBLEMS = 50  #: problems listed per file; any more are counted in one last line
 
 YamlPath = tuple[Any, ...]  # keys and list indices from the top of the file, e.g. ("steps", 3, "prompt")
 
@@ -83,6 +84,15 @@ _TOO_BIG = f"the file is too big (more than {MAX_BYTES // 1024} KiB)"
 
 def _fail(name: str, line: int | None, message: str) -> LessonLoadError:
     return LessonLoadError([Problem(name, line, message)])
+
+
+def _failures(problems: list[Problem]) -> LessonLoadError:
+    """At most MAX_PROBLEMS problems, then one line counting the rest (a flood helps nobody)."""
+    if len(problems) <= MAX_PROBLEMS:
+        return LessonLoadError(problems)
+    first_hidden = problems[MAX_PROBLEMS]
+    more = Problem(first_hidden.path, first_hidden.line, f"... and {len(problems) - MAX_PROBLEMS} more problems")
+    return LessonLoadError([*problems[:MAX_PROBLEMS], more])
 
 
 def _read_text(path: Path, name: str) -> str:
@@ -150,7 +160,7 @@ class _Reader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         finally:
             self.dispose()
         if self.problems:
-            raise LessonLoadError(self.problems)
+            raise _failures(self.problems)
         return root
 
     def _events(self) -> Iterator[yaml.Event]:
@@ -158,7 +168,7 @@ class _Reader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             yield self.get_event()
 
     def _stop(self, line: int, message: str) -> LessonLoadError:
-        return LessonLoadError([*self.problems, Problem(self.name, line, message)])
+        return _failures([*self.problems, Problem(self.name, line, message)])
 
     def _build(self) -> Any:
         stack: list[_Open] = []
@@ -280,7 +290,7 @@ def _validate(data: Any, lines: Mapping[YamlPath, int], name: str) -> Lesson:
     except ValidationError as exc:
         issues = _select([_issue(error, data) for error in exc.errors(include_url=False)], data)
         problems = {_problem(issue, lines, name) for issue in issues}
-        raise LessonLoadError(sorted(problems, key=lambda p: (p.line or 0, p.message))) from None
+        raise _failures(sorted(problems, key=lambda p: (p.line or 0, p.message))) from None
 
 
 @dataclass
