@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,12 @@ def test_a_value_that_cannot_be_computed_is_reported_on_its_line(tmp_path):
     [problem] = caught.value.problems
     assert (problem.path, problem.line) == (str(path), 8)
     assert problem.message.startswith("values.b: ") and "only a list can be indexed" in problem.message
+
+
+def test_importing_the_catalog_loads_no_yaml_pydantic_or_numpy():
+    code = (
+        "import sys; from ce_tutor.lessons.catalog import lesson_dirs; lesson_dirs(); "
+        "print(sorted(m for m in ('yaml', 'pydantic', 'numpy') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -2,7 +2,9 @@
 
 Lessons come from the shipped folder, then each folder of ``CE_TUTOR_LESSONS`` (separated like ``PATH``),
 then each ``--lessons DIR``. A bad file never stops the others from loading: its problems are collected.
-``lesson_env`` (a lesson's computed values) is re-exported from :mod:`ce_tutor.lessons.runtime`.
+
+Importing this module is light (no YAML, pydantic or numpy until lessons are loaded), so the app can find
+its lesson folders at once and load them in the background.
 """
 
 from __future__ import annotations
@@ -12,15 +14,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ce_tutor.lessons.loader import LessonFile, load_lesson
 from ce_tutor.lessons.problems import LessonLoadError, Problem
-from ce_tutor.lessons.runtime import lesson_env
-from ce_tutor.lessons.schema import QuizStep
 
-__all__ = [
-    "ENV_VAR", "Catalog", "lesson_dirs", "lesson_env", "lesson_files", "load_catalog", "shipped_lessons_dir",
-]
+if TYPE_CHECKING:
+    from ce_tutor.lessons.loader import LessonFile
 
 ENV_VAR = "CE_TUTOR_LESSONS"
 SUFFIXES = (".yaml", ".yml")
@@ -63,6 +62,8 @@ def load_catalog(paths: Sequence[Path]) -> Catalog:
     Never raises for a bad file or folder: problems are collected. A lesson whose id is already taken is
     left out; unknown or cyclic ``requires`` are reported and otherwise ignored for the order.
     """
+    from ce_tutor.lessons.loader import load_lesson  # the heavy part: YAML and pydantic
+
     files, problems = lesson_files(paths)
     loaded: list[LessonFile] = []
     for file in files:
@@ -111,6 +112,8 @@ def _unique_lessons(loaded: list[LessonFile], problems: list[Problem]) -> list[L
 
 
 def _check_quiz_ids(lessons: list[LessonFile], problems: list[Problem]) -> None:
+    from ce_tutor.lessons.schema import QuizStep
+
     first: dict[str, str] = {}
     for lf in lessons:
         for i, step in enumerate(lf.lesson.steps):
@@ -160,3 +163,10 @@ def _cycle(pending: list[str], needs: Mapping[str, list[str]], placed: Mapping[s
     cycle = path[path.index(step):]
     start = min(cycle, key=pending.index)
     return cycle[cycle.index(start):] + cycle[: cycle.index(start)]
+
+
+def lesson_env(lf: LessonFile) -> dict[str, object]:
+    """The lesson's computed values: :func:`ce_tutor.lessons.runtime.lesson_env`, imported when first needed."""
+    from ce_tutor.lessons.runtime import lesson_env as compute
+
+    return compute(lf)
