@@ -141,3 +141,13 @@ def test_what_cannot_be_computed_is_an_explore_error_saying_where(fields, call, 
         getattr(e, call)()
     assert caught.value.at == at
     assert fragment in caught.value.reason
+
+
+def test_the_start_value_can_be_set_again_even_off_the_grid():
+    e = explorer(params=[{"name": "q", "min": 0, "max": 1, "step": 0.1, "value": 0.55}])
+    values = e.values
+    assert e.set("q", 0.2) and not e.set("q", 0.21)
+    assert e.set("q", 0.55) and e.values["q"] == 0.55
+    e.nudge("q", +1)
+    e.reset()
+    assert e.values is values and values == {"q": 0.55}  # reset updates the same dict in place

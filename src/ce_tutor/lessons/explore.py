@@ -56,7 +56,8 @@ class Explorer:
         return self.set(name, param.min + target * param.step)
 
     def set(self, name: str, value: float) -> bool:
-        """Set ``name`` to ``value``, kept in range and on the step grid; False if nothing changed."""
+        """Set ``name`` to ``value``, kept in range and on the step grid (its start value is always allowed,
+        on the grid or not); False if nothing changed."""
         param = self._param(name)
         if math.isnan(value):
             return False
@@ -69,7 +70,7 @@ class Explorer:
 
     def reset(self) -> None:
         """Every parameter back to its starting value."""
-        self.values = {p.name: p.value for p in self.params}
+        self.values.update((p.name, p.value) for p in self.params)
         self._cache.clear()
 
     # -- what follows from them ----------------------------------------------------------------------------
@@ -136,6 +137,8 @@ def decimals(x: float) -> int:
 def _on_grid(param: Param, value: float) -> float:
     """``value`` clamped to the parameter's range and snapped to its step grid (counted from ``min``),
     rounded to the decimals of ``min`` and ``step`` so no float drift (0.30000000000000004) shows."""
+    if value == param.value:
+        return value
     if value >= param.max:
         return param.max
     if value <= param.min:
