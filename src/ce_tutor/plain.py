@@ -37,6 +37,10 @@ class Quit(Exception):
     """The learner asked to stop (q, quit, end of input or Ctrl-C)."""
 
 
+class UnknownLesson(Exception):
+    """The lesson asked for on the command line does not exist."""
+
+
 class PlainTutor:
     """One plain-text session over any pair of text streams."""
 
@@ -87,7 +91,7 @@ class PlainTutor:
         if lesson_id is not None:
             found = self.catalog.get(lesson_id)
             if found is None:
-                raise LookupError(lesson_id)
+                raise UnknownLesson(lesson_id)
             return found
         self.say("ce-tutor: lessons on cross-entropy, in plain text. Type q at any prompt to stop.\n")
         saved = self.store.lessons()
@@ -157,9 +161,18 @@ class PlainTutor:
 
     # -- steps ---------------------------------------------------------------------------------------------
     def show_step(self, run: LessonRun) -> None:
+        from ce_tutor.lessons.problems import LocatedError
+        from ce_tutor.lessons.template import TemplateError
+
         step = run.step
         title = f" - {step.title}" if step.title else ""
         self.say(f"\n--- {run.lesson.title}, {run.position}{title} ---")
+        try:
+            self._show(run, step)
+        except (LocatedError, TemplateError) as exc:  # an unchecked lesson of the learner's own
+            self.say(f"This step cannot be shown: {exc}. ('ce-tutor check' gives the file and line.)")
+
+    def _show(self, run: LessonRun, step: object) -> None:
         if isinstance(step, ProseStep):
             self.say(self.wrap(run.render(step.text)))
         elif isinstance(step, PlotStep):
@@ -359,6 +372,6 @@ def run_plain(args: argparse.Namespace) -> int:
     with store:
         try:
             return PlainTutor(catalog, store, seed, ascii=ascii_only).run(args.lesson)
-        except LookupError:
+        except UnknownLesson:
             print(f"ce-tutor: no lesson '{args.lesson}'. Lessons: {', '.join(catalog.ids())}", file=sys.stderr)
             return 2

@@ -21,6 +21,8 @@ def draw(plt: Any, data: PlotData, *, ascii: bool = False, colors: tuple[str, ..
     """Draw ``data`` onto a cleared plotext figure ``plt`` (the caller sets size and theme)."""
     plt.clear_data()
     for i, series in enumerate(data.series):
+        if not len(series.y):  # no finite point at all (plotext cannot draw an empty series)
+            continue
         style: dict[str, Any] = {"label": series.name}
         if ascii:
             style["marker"] = ASCII_MARKERS[i % len(ASCII_MARKERS)]
@@ -38,9 +40,10 @@ def draw(plt: Any, data: PlotData, *, ascii: bool = False, colors: tuple[str, ..
         plt.title(data.title)
     plt.xlabel(data.x_label)
     plt.ylabel(data.y_label)
-    if data.y_min is not None or data.y_max is not None:
-        low = data.y_min if data.y_min is not None else min(float(min(s.y)) for s in data.series if len(s.y))
-        high = data.y_max if data.y_max is not None else max(float(max(s.y)) for s in data.series if len(s.y))
+    drawn = [s.y for s in data.series if len(s.y)]
+    if drawn and (data.y_min is not None or data.y_max is not None):
+        low = data.y_min if data.y_min is not None else min(float(min(y)) for y in drawn)
+        high = data.y_max if data.y_max is not None else max(float(max(y)) for y in drawn)
         plt.ylim(low, high)
 
 
@@ -52,7 +55,9 @@ def describe(data: PlotData, spec: str = ".3g") -> list[str]:
         if data.kind == "bar":
             pairs = ", ".join(f"{c} {format_value(v, spec)}" for c, v in zip(data.categories or (), series.y))
             lines.append(f"  {series.name}: {pairs}.")
-        elif len(series.x):
+        elif not len(series.x):
+            lines.append(f"  {series.name}: no finite values to plot.")
+        else:
             lines.append(
                 f"  {series.name}: from ({format_value(series.x[0], spec)}, {format_value(series.y[0], spec)})"
                 f" to ({format_value(series.x[-1], spec)}, {format_value(series.y[-1], spec)})."

@@ -167,3 +167,36 @@ def test_ctrl_c_saves_and_exits_0(tmp_path):
         proc.kill()
     with ProgressStore(tmp_path) as store:
         assert store.lesson(lesson.id).current_step == 1
+
+
+BROKEN_LESSON = """\
+schema_version: 1
+id: broken-demo
+title: Broken demo
+summary: A lesson nobody checked.
+steps:
+  - type: prose
+    text: "value {nope}"
+  - type: plot
+    plot:
+      x_label: x
+      y_label: y
+      x: {min: 0, max: 1}
+      series: [{name: s, y: "ln(-1 - x)"}]
+  - type: explore
+    params: [{name: q, min: 0, max: 1, step: 0.5, value: 0.5}]
+    show: ["{nope2}"]
+"""
+
+
+def test_a_broken_lesson_of_ones_own_is_shown_with_messages_not_a_crash(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "broken.yaml").write_text(BROKEN_LESSON, encoding="utf-8")
+    result = run_plain(tmp_path / "home", "broken-demo", "--lessons", str(mine), input="\n\n\n\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr and "unexpected error" not in result.stderr
+    assert "This step cannot be shown: in {nope}: unknown name 'nope'" in result.stdout
+    assert "s: no finite values to plot." in result.stdout
+    assert "unknown name 'nope2'" in result.stdout
+    assert "Lesson complete: Broken demo." in result.stdout

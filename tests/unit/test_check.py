@@ -222,6 +222,24 @@ def test_decimals_typed_into_text_are_refused_but_whole_numbers_and_placeholders
     ]
 
 
+def test_decimals_are_refused_at_the_end_of_a_sentence_and_in_every_kind_of_text(tmp_path):
+    problems = check(
+        tmp_path,
+        """\
+        steps:
+          - type: explore
+            params: [{name: q, min: 0, max: 1, step: 0.1, value: 0.5}]
+            show: ["q is {q:.1f}, twice 0.5 is 1."]
+          - type: prose
+            text: The width is 0.42.
+        """,
+    )
+    assert [message.split(": ", 1)[1] for _, message in found(problems)] == [
+        "type numbers through a placeholder so they are computed: found 0.5",
+        "type numbers through a placeholder so they are computed: found 0.42",
+    ]
+
+
 @pytest.mark.parametrize(
     ("params", "derived", "prompt", "expected"),
     [

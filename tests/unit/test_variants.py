@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pydantic
 import pytest
 
 from ce_tutor.lessons.schema import QuizStep
@@ -97,11 +98,12 @@ def test_values_hold_the_lesson_env_params_and_rounded_derived_values() -> None:
 
 @pytest.mark.parametrize(
     ("params", "words"),
-    [({"n": {"randint": [5, 2]}}, "param 'n'"), ({"z": {"normal": [0, -1]}}, "param 'z'")],
+    [({"n": {"randint": [5, 2]}}, "low \\(5\\) must not be above high"),
+     ({"z": {"normal": [0, -1]}}, "standard deviation must not be negative")],
 )
-def test_a_param_that_cannot_be_drawn_is_a_variant_error(params: dict[str, object], words: str) -> None:
-    with pytest.raises(VariantError, match=words):
-        draw(quiz(params=params))
+def test_a_param_that_cannot_be_drawn_is_refused_when_the_lesson_is_read(params: dict[str, object], words: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match=words):
+        quiz(params=params)
 
 
 # -- require ------------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from ce_tutor.quiz import selftest
 At = tuple[Any, ...]  # a YAML path inside a lesson file
 SWEEP_POINTS = 11  #: values an explorer's parameter takes across its range, besides its start
 
-_DECIMAL = re.compile(r"(?<![\w.])\d*\.\d+(?![\w.])")
+_DECIMAL = re.compile(r"(?<![\w.])\d*\.\d+(?![\w]|\.\d)")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _FIXED = re.compile(r"(?:\.(\d+))?([f%d])$")
 
@@ -87,10 +87,10 @@ class _LessonCheck:
         for i, step in enumerate(self.lf.lesson.steps):
             at = ("steps", i)
             if isinstance(step, ProseStep):
-                self._text((*at, "text"), step.text, known, env, prose=True)
+                self._text((*at, "text"), step.text, known, env)
             elif isinstance(step, PlotStep):
                 if step.text:
-                    self._text((*at, "text"), step.text, known, env, prose=True)
+                    self._text((*at, "text"), step.text, known, env)
                 self._plot((*at, "plot"), step.plot, known, env)
             elif isinstance(step, ExploreStep):
                 self._explore(at, step, known, env)
@@ -131,8 +131,8 @@ class _LessonCheck:
             self.broken += 1
             self._report(at, str(exc))
 
-    def _text(self, at: At, text: str, known: set[str], env: dict[str, object] | None, prose: bool) -> None:
-        """Check a template's placeholders (and render it if ``env`` is given); in prose, typed decimals."""
+    def _text(self, at: At, text: str, known: set[str], env: dict[str, object] | None) -> None:
+        """Check a template's placeholders (and render it if ``env`` is given), and refuse typed decimals."""
         try:
             found = list(template.placeholders(text))
         except template.TemplateError as exc:
@@ -152,11 +152,10 @@ class _LessonCheck:
                 template.render(text, env)
             except template.TemplateError as exc:
                 self._report(at, str(exc), self.lf.line_at(at, exc.offset or 0))
-        if prose:
-            masked = _PLACEHOLDER.sub(lambda m: " " * len(m.group()), text.replace("{{", "  ").replace("}}", "  "))
-            for number in _DECIMAL.finditer(masked):
-                message = f"type numbers through a placeholder so they are computed: found {number.group()}"
-                self._report(at, message, self.lf.line_at(at, number.start()))
+        masked = _PLACEHOLDER.sub(lambda m: " " * len(m.group()), text.replace("{{", "  ").replace("}}", "  "))
+        for number in _DECIMAL.finditer(masked):
+            message = f"type numbers through a placeholder so they are computed: found {number.group()}"
+            self._report(at, message, self.lf.line_at(at, number.start()))
 
     # -- plots and explorers -------------------------------------------------------------------------------
     def _plot(self, at: At, spec: PlotSpec, known: set[str], env: dict[str, object] | None) -> None:
@@ -166,7 +165,7 @@ class _LessonCheck:
             numbers += [(("x", "min"), spec.x.min), (("x", "max"), spec.x.max)]
         for j, marker in enumerate(spec.markers):
             numbers += [(("markers", j, "x"), marker.x), (("markers", j, "y"), marker.y)]
-            self._text((*at, "markers", j, "label"), marker.label, known, None, prose=False)
+            self._text((*at, "markers", j, "label"), marker.label, known, None)
         for inside, value in numbers:
             if isinstance(value, str):
                 self._formula((*at, *inside), value, known)
@@ -174,12 +173,12 @@ class _LessonCheck:
             if series.x is not None:
                 self._formula((*at, "series", j, "x"), series.x, known)
             self._formula((*at, "series", j, "y"), series.y, known | {"x"})
-            self._text((*at, "series", j, "name"), series.name, known, None, prose=False)
+            self._text((*at, "series", j, "name"), series.name, known, None)
         for j, category in enumerate(spec.categories or ()):
-            self._text((*at, "categories", j), category, known, None, prose=False)
+            self._text((*at, "categories", j), category, known, None)
         for key in ("title", "x_label", "y_label"):
             if getattr(spec, key):
-                self._text((*at, key), getattr(spec, key), known, None, prose=False)
+                self._text((*at, key), getattr(spec, key), known, None)
         if env is not None and self.broken == before:
             try:
                 self._no_empty_series(at, compute_plot(spec, env))
@@ -199,9 +198,9 @@ class _LessonCheck:
             names.add(param.name)
         self._values((*at, "derived"), step.derived, names)
         for j, line in enumerate(step.show):
-            self._text((*at, "show", j), line, names, None, prose=False)
+            self._text((*at, "show", j), line, names, None)
         if step.text:
-            self._text((*at, "text"), step.text, names, None, prose=True)
+            self._text((*at, "text"), step.text, names, None)
         if step.plot is not None:
             self._plot((*at, "plot"), step.plot, names, None)
         if env is not None and self.broken == before:
@@ -242,17 +241,17 @@ class _LessonCheck:
             self._formula((*at, "answer"), step.answer, names)
         for j, wrong in enumerate(step.misconceptions):
             self._formula((*at, "misconceptions", j, "answer"), wrong.answer, names)
-            self._text((*at, "misconceptions", j, "feedback"), wrong.feedback, names, None, prose=True)
+            self._text((*at, "misconceptions", j, "feedback"), wrong.feedback, names, None)
         for j, option in enumerate(step.choices or ()):
-            self._text((*at, "choices", j, "text"), option.text, names, None, prose=True)
+            self._text((*at, "choices", j, "text"), option.text, names, None)
             if isinstance(option.correct, str):
                 self._formula((*at, "choices", j, "correct"), option.correct, names)
             if option.feedback:
-                self._text((*at, "choices", j, "feedback"), option.feedback, names, None, prose=True)
-        self._text((*at, "prompt"), step.prompt, names, None, prose=True)
+                self._text((*at, "choices", j, "feedback"), option.feedback, names, None)
+        self._text((*at, "prompt"), step.prompt, names, None)
         for key in ("hints", "solution"):
             for j, text in enumerate(getattr(step, key)):
-                self._text((*at, key, j), text, names, None, prose=True)
+                self._text((*at, key, j), text, names, None)
         if self.broken == before:
             self._rounding(at, step)
             if env is not None:

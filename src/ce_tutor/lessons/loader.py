@@ -321,8 +321,24 @@ def _issue(error: Mapping[str, Any], data: Any) -> _Issue:
             path.append(part)
             step_tag = len(path) == 2 and path[0] == "steps"
         else:
-            branches.append((len(path), part))
+            branches.append((len(path), _member(part)))
     return _Issue(tuple(path), branches, tuple(error["loc"]), error, key_error)
+
+
+_WRAPPED = re.compile(r"function-(?:after|before|wrap|plain)\[.*?\(\), (.*)\]")
+
+
+def _member(tag: Any) -> Any:
+    """A union member's name without pydantic's validator wrappers.
+
+    ``function-after[_ordered(), Uniform]`` is ``Uniform``; a string type, constrained or not, is
+    ``constrained-str`` (so a formula reads the same whatever validators it has).
+    """
+    if not isinstance(tag, str):
+        return tag
+    while match := _WRAPPED.fullmatch(tag):
+        tag = match.group(1)
+    return "constrained-str" if tag == "str" else tag
 
 
 def _rejects(issue: _Issue, depth: int) -> bool:

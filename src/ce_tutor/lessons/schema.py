@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from ce_tutor.lessons.template import SPEC_PATTERN
 
 SCHEMA_VERSION = 1
 
@@ -18,8 +20,15 @@ SCHEMA_VERSION = 1
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")]
 #: A lesson or quiz id: lower-case letters, digits, '-' and '_'.
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,47}$")]
-#: An expression in the formula language.
-Formula = Annotated[str, Field(min_length=1, max_length=1000)]
+def _number_as_formula(value: object) -> object:
+    """Let ``answer: 2`` or ``shift: 5`` stand for the formulas "2" and "5" (YAML reads them as numbers)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return value
+
+
+#: An expression in the formula language (a plain number is accepted too).
+Formula = Annotated[str, BeforeValidator(_number_as_formula), Field(min_length=1, max_length=1000)]
 #: Text (Markdown) with {placeholders}.
 Template = Annotated[str, Field(max_length=20_000)]
 #: A number, or a formula that computes one.
@@ -27,7 +36,7 @@ NumberOrFormula = float | Formula
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # -- computed values ------------------------------------------------------------------------------------
@@ -70,8 +79,8 @@ class Marker(_Model):
 class PlotSpec(_Model):
     kind: Literal["line", "bar", "scatter"] = "line"
     title: Template | None = None
-    x_label: str = Field(max_length=60)
-    y_label: str = Field(max_length=60)
+    x_label: Template = Field(max_length=60)
+    y_label: Template = Field(max_length=60)
     x: XRange | None = Field(default=None, description="the x grid (line plots)")
     categories: list[Template] | None = Field(default=None, description="bar labels (bar plots)", max_length=12)
     series: list[Series] = Field(min_length=1, max_length=6)
@@ -142,17 +151,35 @@ class ExploreStep(_Model):
 
 
 class Uniform(_Model):
-    uniform: tuple[float, float]
+    uniform: tuple[float, float] = Field(description="low and high")
     round: int = Field(default=2, ge=0, le=6)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.uniform[0] > self.uniform[1]:
+            raise ValueError(f"uniform: low ({self.uniform[0]}) must not be above high ({self.uniform[1]})")
+        return self
 
 
 class Normal(_Model):
     normal: tuple[float, float] = Field(description="mean and standard deviation")
     round: int = Field(default=2, ge=0, le=6)
 
+    @model_validator(mode="after")
+    def _spread(self) -> Normal:
+        if self.normal[1] < 0:
+            raise ValueError(f"normal: the standard deviation must not be negative, got {self.normal[1]}")
+        return self
+
 
 class RandInt(_Model):
     randint: tuple[int, int] = Field(description="low and high, both included")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RandInt:
+        if self.randint[0] > self.randint[1]:
+            raise ValueError(f"randint: low ({self.randint[0]}) must not be above high ({self.randint[1]})")
+        return self
 
 
 class Choice(_Model):
@@ -204,7 +231,7 @@ class QuizStep(_Model):
     require: list[Formula] = Field(default_factory=list, description="conditions a variant must meet")
     prompt: Template
     answer: Formula | None = Field(default=None, description="numeric quizzes: the right answer")
-    answer_format: str = Field(default=".4g", max_length=8, description="how the right answer is shown")
+    answer_format: str = Field(default=".4g", pattern=SPEC_PATTERN, description="how the right answer is shown")
     tolerance: Tolerance = Field(default_factory=lambda: Tolerance(rtol=0.01))
     choices: list[Option] | None = Field(default=None, min_length=2, max_length=6)
     hints: list[Template] = Field(default_factory=list, max_length=6)
