@@ -18,10 +18,11 @@ R = TypeVar("R")
 
 
 class TutorScreen(Screen[R], Generic[R]):
-    """A screen that, below the minimum terminal size, shows only :class:`TooSmall` and ignores keys.
+    """A screen that, below the minimum terminal size, shows only :class:`TooSmall` and ignores input.
 
-    The app stylesheet hides every other child of a screen with the ``-too-small`` class; focus is taken
-    away (and given back after resizing) so that no hidden widget reacts to keys.
+    The app stylesheet hides every other child of a screen with the ``-too-small`` class; they are also
+    disabled (so nothing hidden can be focused, clicked or typed into), and the focus comes back where it
+    was once the terminal is big enough.
     """
 
     _focus_before: Widget | None = None
@@ -41,17 +42,27 @@ class TutorScreen(Screen[R], Generic[R]):
         return self.has_class(TOO_SMALL)
 
     def fit_size(self, size: Size) -> None:
+        """Show the screen or the too-small message, as ``size`` allows (also after mounting children)."""
         small = is_too_small(size.width, size.height)
-        if small == self.too_small:
-            return
-        self.set_class(small, TOO_SMALL)
-        if small:
+        changed = small != self.too_small
+        if changed and small:
             self._focus_before = self.focused
-            self.set_focus(None)
-        elif self._focus_before is not None and self._focus_before.is_attached:
-            self.set_focus(self._focus_before)
+        self.set_class(small, TOO_SMALL)
+        for child in self.children:
+            if not isinstance(child, TooSmall):
+                child.disabled = small
+        if changed and not small:
+            self.focus_soon(self._focus_before)
+        if changed:
+            self.refresh_bindings()
+
+    def focus_soon(self, widget: Widget | None) -> None:
+        """Focus ``widget`` now, or once the terminal is big enough."""
+        if self.too_small:
+            self._focus_before = widget
+        elif widget is not None and widget.is_attached:
+            widget.focus()
             self._focus_before = None
-        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not self.too_small

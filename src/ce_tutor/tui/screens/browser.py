@@ -31,14 +31,14 @@ class LessonDetails(Static):
         lesson = status.file.lesson
         text = Text()
         text.append(lesson.title, style="bold")
-        text.append(f"\n{lesson.summary}\n\n")
         steps = f"{len(lesson.steps)} steps"
         if status.complete:
-            text.append(f"{steps} · done. Enter to go through it again.")
+            text.append(f"\n{steps} · done. Enter to go through it again.")
         elif status.progress is not None and status.progress.last_visited is not None:
-            text.append(f"{steps} · you are at step {status.progress.current_step + 1}. Enter to resume.")
+            text.append(f"\n{steps} · you are at step {status.progress.current_step + 1}. Enter to resume.")
         else:
-            text.append(f"{steps} · Enter to start.")
+            text.append(f"\n{steps} · Enter to start.")
+        text.append(f"\n\n{lesson.summary}")
         if status.missing:
             names = ", ".join(self.library.title(r) for r in status.missing)
             text.append(f"\nBuilds on {names}, not done yet: you can open it anyway.", style="italic")
@@ -82,9 +82,10 @@ class BrowserScreen(TutorScreen[None]):
         if not library.catalog.lessons:
             widgets = [Static("No lessons found.", id="empty"), *widgets[2:]]
         await self.mount_all(widgets, before=self.query_one(Footer))
+        self.fit_size(self.app.size)
         self.refresh_lessons()
         if library.catalog.lessons:
-            lessons.focus()
+            self.focus_soon(lessons)
 
     def refresh_lessons(self, select: str | None = None) -> None:
         """Show current progress (after a lesson, a reset), highlighting ``select`` if given."""

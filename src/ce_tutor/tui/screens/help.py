@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,49 +22,52 @@ LEFT: tuple[Section, ...] = (
     )),
     ("Lesson list", (
         ("↑ ↓", "choose a lesson"),
-        ("Enter", "open it, where you left it"),
+        ("Enter", "open it where you left it"),
     )),
     ("In a lesson", (
         ("n  →", "next step; on the last one, finish"),
         ("p  ←", "previous step"),
         ("Esc", "back to the lesson list"),
-        ("↑ ↓ PgUp PgDn", "scroll a long text"),
+        ("↑ ↓", "scroll a long text (PgUp PgDn too)"),
     )),
 )
 RIGHT: tuple[Section, ...] = (
     ("Explorers", (
-        ("← →  + −", "move the chosen value (n and p still change steps)"),
+        ("← →  + −", "move the chosen value; n and p still change steps"),
         ("shift+← →", "big steps (PgUp PgDn too)"),
         ("↑ ↓  Tab", "choose a value"),
         ("0  r", "put every value back"),
+        ("Home End", "scroll, when the terminal is short"),
     )),
     ("Quizzes", (
         ("Enter", "check your answer"),
         ("ctrl+t", "a hint"),
         ("ctrl+o", "the worked solution"),
         ("ctrl+r", "new numbers"),
-        ("Esc", "leave the answer box: then n and p work; Tab goes back"),
+        ("Esc", "leave the answer box, so that n and p work (Tab goes back)"),
     )),
 )
 
 
-def keys_table(sections: tuple[Section, ...]) -> Table:
-    table = Table.grid(padding=(0, 1), expand=True)
-    table.add_column(no_wrap=True, style="bold")
-    table.add_column(ratio=1)
+def keys_table(sections: tuple[Section, ...]) -> Group:
+    """Each section's title over a two-column table of keys and what they do."""
+    parts: list[Text | Table] = []
     for i, (title, rows) in enumerate(sections):
-        if i:
-            table.add_row("", "")
-        table.add_row(Text(title, style="bold underline"), "")
+        parts.append(Text(("\n" if i else "") + title, style="bold underline"))
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(no_wrap=True, style="bold", width=9)
+        table.add_column(ratio=1)
         for key, what in rows:
             table.add_row(key, what)
-    return table
+        parts.append(table)
+    return Group(*parts)
 
 
 class HelpScreen(TutorModal[None]):
     """Every key, grouped by where it works. Esc, ? or q closes it."""
 
     CSS_PATH = "help.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (76, "-wide")]
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
 
     def compose(self) -> ComposeResult:
@@ -72,7 +76,7 @@ class HelpScreen(TutorModal[None]):
                 with Horizontal(id="columns"):
                     yield Static(keys_table(LEFT), classes="column")
                     yield Static(keys_table(RIGHT), classes="column")
-            yield Static("Esc close", id="help-close")
+            yield Static("↑ ↓ scroll · Esc close", id="help-close")
 
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "Keys"

@@ -22,6 +22,7 @@ class PlayerScreen(TutorScreen[str | None]):
     """Shows ``run``'s steps. Dismissed with the lesson id when the lesson is finished, else None."""
 
     CSS_PATH = "player.tcss"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     BINDINGS = [
         Binding("n", "finish", "Finish"),
         Binding("n", "next", "Next"),
@@ -55,11 +56,7 @@ class PlayerScreen(TutorScreen[str | None]):
         await body.remove_children()
         view = step_view(run, ascii=self.ascii)
         await body.mount(view)
-        target = view.answer_box if isinstance(view, QuizView) and not view.session.solved else view
-        if self.too_small:
-            self._focus_before = target
-        else:
-            target.focus()
+        self.focus_soon(view.answer_box if isinstance(view, QuizView) and not view.session.solved else view)
         self.refresh_bindings()
 
     async def action_next(self) -> None:

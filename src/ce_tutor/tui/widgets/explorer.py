@@ -20,6 +20,7 @@ from ce_tutor.tui.widgets.plot import LessonPlot
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.explore import Explorer
+    from ce_tutor.lessons.schema import Param
 
 SLIDER_WIDTH = 21
 
@@ -52,11 +53,12 @@ class ParamRow(Widget):
             super().__init__()
             self.row = row
 
-    def __init__(self, label: str, low: float, high: float, step: float, label_width: int) -> None:
+    def __init__(self, param: Param, label_width: int, number_width: int) -> None:
         super().__init__()
-        self.label, self.low, self.high = label, low, high
-        self.places = decimals(step)
-        self.label_width = label_width
+        self.label = param.label or param.name
+        self.low, self.high = param.min, param.max
+        self.places = decimals(param.step)
+        self.label_width, self.number_width = label_width, number_width
 
     def watch_selected(self, selected: bool) -> None:
         self.set_class(selected, "-selected")
@@ -75,8 +77,8 @@ class ParamRow(Widget):
         grid = Table.grid(padding=(0, 1))
         grid.add_column(width=1)
         grid.add_column(width=self.label_width, no_wrap=True, overflow="ellipsis")
-        grid.add_column(justify="right", min_width=6)
-        grid.add_column(justify="right", no_wrap=True)
+        grid.add_column(justify="right", width=self.number_width)
+        grid.add_column(justify="right", width=self.number_width)
         grid.add_column(no_wrap=True)
         grid.add_column(no_wrap=True)
         grid.add_row(
@@ -110,7 +112,9 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
         Binding("shift+left,pagedown", "nudge(-1, True)", "Move", show=False),
         Binding("down,tab", "choose(1)", "Value", key_display="↑↓"),
         Binding("up,shift+tab", "choose(-1)", "Value", show=False),
-        Binding("0,r", "reset", "Reset"),
+        Binding("0,r", "reset", "Reset", show=False),
+        Binding("home", "scroll_home", show=False),
+        Binding("end", "scroll_end", show=False),
     ]
 
     selected: reactive[int] = reactive(0, init=False)
@@ -126,10 +130,12 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
     def compose(self) -> ComposeResult:
         if self._text:
             yield Markdown(self._text)
-        width = max(len(p.label or p.name) for p in self.explorer.params)
+        params = self.explorer.params
+        label_width = max(len(p.label or p.name) for p in params)
+        number_width = max(len(format_number(x, decimals(p.step))) for p in params for x in (p.min, p.max))
         with Vertical(id="params"):
-            for param in self.explorer.params:
-                yield ParamRow(param.label or param.name, param.min, param.max, param.step, width)
+            for param in params:
+                yield ParamRow(param, label_width, number_width)
         yield Static(id="lines", markup=False)
         if self.has_plot:
             yield LessonPlot(self.explorer.plot, ascii=self.ascii)

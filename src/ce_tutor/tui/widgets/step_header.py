@@ -31,7 +31,7 @@ class StepHeader(Widget):
         bar.append("━" * done, style=theme_color(self.app, "primary"))
         bar.append("─" * (BAR_WIDTH - done), style="dim")
         position = Text.assemble(f"step {self.index + 1}/{self.total} ", bar)
-        grid = Table.grid(expand=True)
+        grid = Table.grid(expand=True, padding=(0, 0, 0, 2))
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(justify="right", no_wrap=True)
         grid.add_row(Text(self.lesson, style="bold"), position)
