@@ -291,3 +291,17 @@ def test_the_rounding_rule_for_quiz_prompts(tmp_path, params, derived, prompt, e
         variants=5,
     )
     assert found(problems) == ([] if expected is None else [(10, f"steps[0].prompt: {expected}")])
+
+
+def test_checking_a_copy_of_the_shipped_lessons_is_not_a_clash_with_them(tmp_path):
+    import shutil
+
+    from ce_tutor.lessons.catalog import shipped_lessons_dir
+
+    copy = tmp_path / "lessons"
+    shutil.copytree(shipped_lessons_dir(), copy)
+    assert check_paths([copy], variants=5) == []
+    first = sorted(copy.glob("*.yaml"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "oops: 1\n", encoding="utf-8")
+    [problem] = check_paths([copy], variants=5)
+    assert problem.path == str(first) and "unknown key 'oops'" in problem.message

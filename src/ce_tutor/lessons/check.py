@@ -50,12 +50,16 @@ def check_paths(paths: Sequence[Path] | None = None, variants: int = 200, seed: 
     """Every problem in the lesson files or folders ``paths`` (None: the shipped lessons).
 
     The shipped lessons are loaded alongside, so a lesson may require them; only problems in ``paths``
-    are reported. Quizzes are self-tested with ``variants`` variants drawn from ``seed``.
+    are reported, and a lesson in ``paths`` replaces a shipped one with the same id (so checking a copy of
+    the shipped lessons, such as a source checkout's ``lessons/``, is not a clash). Quizzes are
+    self-tested with ``variants`` variants drawn from ``seed``.
     """
     shipped = shipped_lessons_dir()
     targets = [shipped] if paths is None else [Path(p) for p in paths]
     mine = {f.resolve() for f in lesson_files(targets)[0]}
-    context = [f for f in lesson_files([shipped])[0] if f.resolve() not in mine]
+    taken = set(load_catalog(targets).ids())
+    context = [lf.path for lf in load_catalog([shipped]).lessons
+               if lf.path.resolve() not in mine and lf.lesson.id not in taken]
     catalog = load_catalog([*context, *targets])
     named = {str(t) for t in targets}
     problems = [p for p in catalog.problems if p.path in named or Path(p.path).resolve() in mine]
