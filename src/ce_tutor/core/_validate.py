@@ -17,10 +17,7 @@ SUM_TOLERANCE = 1e-6
 def as_logits(z: object, name: str = "logits") -> np.ndarray:
     """Return ``z`` as a float64 array of at least one dimension, rejecting NaN, +inf and all -inf rows."""
     arr = as_float_array(z, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have at least one dimension (one value per class), got a scalar")
-    if arr.shape[-1] == 0:
-        raise ValueError(f"{name} must have at least one class, got shape {arr.shape}")
+    _check_class_axis(arr, name)
     if np.isnan(arr).any():
         raise ValueError(f"{name} contain NaN")
     if np.isposinf(arr).any():
@@ -33,10 +30,7 @@ def as_logits(z: object, name: str = "logits") -> np.ndarray:
 def as_probs(p: object, name: str = "probabilities") -> np.ndarray:
     """Return ``p`` as a float64 array whose last axis is a probability distribution."""
     arr = as_float_array(p, name)
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have at least one dimension (one value per class), got a scalar")
-    if arr.shape[-1] == 0:
-        raise ValueError(f"{name} must have at least one class, got shape {arr.shape}")
+    _check_class_axis(arr, name)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite numbers between 0 and 1")
     if (arr < 0).any() or (arr > 1).any():
@@ -120,6 +114,14 @@ _LABEL_LIMIT = 2**53
 
 def _label_out_of_range(label: object, n_classes: int) -> None:
     raise ValueError(f"label {label} is out of range for {n_classes} classes (0..{n_classes - 1})")
+
+
+def _check_class_axis(arr: np.ndarray, name: str) -> None:
+    """The last axis holds the classes: there must be one, with at least one class."""
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension (one value per class), got a scalar")
+    if arr.shape[-1] == 0:
+        raise ValueError(f"{name} must have at least one class, got shape {arr.shape}")
 
 
 def batch_rows(arr: np.ndarray, name: str) -> int | None:

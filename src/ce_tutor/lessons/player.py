@@ -8,7 +8,7 @@ it was left. It renders nothing itself: front ends ask it for text and numbers a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ce_tutor.lessons import template
 from ce_tutor.lessons.schema import ExploreStep, Lesson, QuizStep, Step
@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from ce_tutor.lessons.explore import Explorer
     from ce_tutor.progress import ProgressStore
     from ce_tutor.quiz import QuizSession
+
+
+S = TypeVar("S", ExploreStep, QuizStep)
 
 
 class LessonRun:
@@ -98,10 +101,7 @@ class LessonRun:
 
     def explorer(self, index: int | None = None) -> Explorer:
         """The explorer of an explore step, kept for the whole run."""
-        i = self.index if index is None else index
-        step = self.lesson.steps[i]
-        if not isinstance(step, ExploreStep):
-            raise TypeError(f"step {i + 1} is a {step.type} step, not an explorer")
+        i, step = self._step_at(index, ExploreStep, "an explorer")
         if i not in self._explorers:
             from ce_tutor.lessons.explore import Explorer
 
@@ -110,10 +110,7 @@ class LessonRun:
 
     def quiz(self, index: int | None = None) -> QuizSession:
         """The quiz session of a quiz step, kept for the whole run; its attempts go to the store."""
-        i = self.index if index is None else index
-        step = self.lesson.steps[i]
-        if not isinstance(step, QuizStep):
-            raise TypeError(f"step {i + 1} is a {step.type} step, not a quiz")
+        i, step = self._step_at(index, QuizStep, "a quiz")
         if i not in self._quizzes:
             from ce_tutor.quiz import QuizSession
 
@@ -128,6 +125,13 @@ class LessonRun:
         return self._quizzes[i]
 
     # -- internals -----------------------------------------------------------------------------------------
+    def _step_at(self, index: int | None, kind: type[S], noun: str) -> tuple[int, S]:
+        i = self.index if index is None else index
+        step = self.lesson.steps[i]
+        if not isinstance(step, kind):
+            raise TypeError(f"step {i + 1} is a {step.type} step, not {noun}")
+        return i, step
+
     def _clamp(self, index: int) -> int:
         return max(0, min(int(index), self.n_steps - 1))
 
