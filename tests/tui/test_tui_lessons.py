@@ -35,8 +35,9 @@ def words(text: str) -> str:
     return " ".join(re.sub(r"[│╭╮╰╯─]", " ", text).split())
 
 
-def answer_text(value: float) -> str:
-    return f"{value:.12g}"
+def answer_text(value: float, step: QuizStep) -> str:
+    """``value`` with enough digits for the quiz's tolerance (and no more, to keep typing short)."""
+    return f"{value:.{max(6, (step.tolerance.sigfigs or 0) + 2)}g}"
 
 
 async def move_explorer(pilot, view: ExplorerView) -> None:
@@ -81,17 +82,17 @@ async def answer_quiz(pilot, view: QuizView) -> None:
         if usable:
             value = usable[0][1]
             first = next(m for m, v in wrongs if within_tolerance(value, v, step.tolerance))
-            await type_text(pilot, answer_text(value))
+            await type_text(pilot, answer_text(value, step))
             await pilot.press("enter")
             assert panel.has_class("-misconception") and panel.border_title == "✗ Not quite"
             assert words(variant.render(first.feedback)) in words(shown(panel))
         else:
-            await type_text(pilot, answer_text(expected * 3 + 7))
+            await type_text(pilot, answer_text(expected * 3 + 7, step))
             await pilot.press("enter")
             assert panel.has_class("-wrong") and panel.border_title == "✗ Not right"
         assert session.hints_shown or not step.hints, "a miss unlocks a hint"
         await pilot.press("ctrl+u")
-        await type_text(pilot, answer_text(expected))
+        await type_text(pilot, answer_text(expected, step))
     await pilot.press("enter")
     await pilot.pause()
     assert panel.has_class("-correct") and panel.border_title == "✓ Correct"

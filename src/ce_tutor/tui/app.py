@@ -14,16 +14,24 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from ce_tutor.tui import AppOptions
-from ce_tutor.tui.commands import TutorCommands
-from ce_tutor.tui.crash import write_crash_log
-from ce_tutor.tui.library import Library, load_lessons, open_library
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.screens.browser import BrowserScreen
-from ce_tutor.tui.screens.dialogs import ConfirmScreen, ResumeScreen
-from ce_tutor.tui.screens.help import HelpScreen
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from ce_tutor.lessons.catalog import Catalog
+    from ce_tutor.tui.library import Library
+
+# Only what the first frame needs is imported above; the rest is imported when first used, so that the
+# app starts as fast as a bare Textual app.
+
+
+def tutor_commands() -> type[Provider]:
+    """The palette's lesson commands (imported when the palette first opens)."""
+    from ce_tutor.tui.commands import TutorCommands
+
+    return TutorCommands
 
 
 class TutorApp(App[None]):
@@ -32,7 +40,7 @@ class TutorApp(App[None]):
     # The browser is the default screen, whose own CSS_PATH Textual does not load: its stylesheet is here.
     CSS_PATH = ["app.tcss", "screens/browser.tcss"]
     TITLE = "ce-tutor"
-    COMMANDS = App.COMMANDS | {TutorCommands}
+    COMMANDS = App.COMMANDS | {tutor_commands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -58,7 +66,12 @@ class TutorApp(App[None]):
         return self.browser
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.run_worker, lambda: load_lessons(self.options), "load", thread=True)
+        self.call_after_refresh(self.run_worker, self._load, "load", thread=True)
+
+    def _load(self) -> Catalog:
+        from ce_tutor.tui.library import load_lessons
+
+        return load_lessons(self.options)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -66,6 +79,9 @@ class TutorApp(App[None]):
             self._loaded(event.worker.result)
 
     def _loaded(self, catalog: Catalog) -> None:
+        from ce_tutor.tui.library import open_library
+        from ce_tutor.tui.screens.dialogs import ResumeScreen
+
         library = open_library(catalog, self.options)
         self.library = library
         for warning in library.warnings:
@@ -130,6 +146,8 @@ class TutorApp(App[None]):
 
     def reset_progress(self, lesson_id: str | None) -> None:
         """Ask, then forget the progress of one lesson (or of all of them)."""
+        from ce_tutor.tui.screens.dialogs import ConfirmScreen
+
         library = self.library
         if library is None:
             return
@@ -145,14 +163,16 @@ class TutorApp(App[None]):
 
     # -- actions -----------------------------------------------------------------------------------------
     def action_help(self) -> None:
+        from ce_tutor.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         screen = self.screen
         if isinstance(screen, TutorScreen) and screen.too_small and action != "quit":
             return False
-        if action == "help":  # "?" is a character while typing an answer
-            return not isinstance(screen, HelpScreen) and not isinstance(self.focused, Input)
+        if action == "help":  # "?" is a character while typing an answer; the help does not nest
+            return type(screen).__name__ != "HelpScreen" and not isinstance(self.focused, Input)
         return True
 
     def on_unmount(self) -> None:
@@ -167,6 +187,8 @@ class TutorApp(App[None]):
         tests) and exits. What it would print goes to the quiet ``error_console`` that
         :func:`ce_tutor.tui.launch.run` sets up, never to the learner's terminal.
         """
+        from ce_tutor.tui.crash import write_crash_log
+
         if self.crash_log is None:
             self.crash_log = write_crash_log(error, self.options.data_dir)
         super()._handle_exception(error)

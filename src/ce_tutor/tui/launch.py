@@ -8,7 +8,6 @@ import sys
 from rich.console import Console
 
 from ce_tutor.tui import AppOptions
-from ce_tutor.tui.crash import write_crash_log
 
 
 def unknown_theme(name: str | None) -> str | None:
@@ -29,16 +28,19 @@ def run(options: AppOptions) -> int:
     from ce_tutor.tui.app import TutorApp
 
     app = TutorApp(options)
-    quiet = io.StringIO()
+    quiet = io.StringIO()  # what Textual would print on a crash (the app logs the traceback itself)
     app.error_console = Console(file=quiet, width=100, color_system=None)
+    error: Exception | None = None
     try:
         app.run()
     except Exception as exc:  # noqa: BLE001 - outside Textual's own handling: still no traceback
-        app.crash_log = app.crash_log or write_crash_log(exc, options.data_dir)
-    if app.crash_log is None and app.return_code:
-        app.crash_log = write_crash_log(None, options.data_dir, quiet.getvalue())
-    if app.crash_log is not None or app.return_code:
-        where = f"The details are in {app.crash_log}." if app.crash_log else "No log could be written."
-        print(f"ce-tutor stopped after an unexpected error. Your progress is saved. {where}", file=sys.stderr)
-        return 1
-    return 0
+        error = exc
+    if error is None and not app.return_code:
+        return 0
+    if app.crash_log is None:
+        from ce_tutor.tui.crash import write_crash_log
+
+        app.crash_log = write_crash_log(error, options.data_dir, quiet.getvalue())
+    where = f"The details are in {app.crash_log}." if app.crash_log else "No log could be written."
+    print(f"ce-tutor stopped after an unexpected error. Your progress is saved. {where}", file=sys.stderr)
+    return 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -10,9 +12,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer, OptionList, Static
 
-from ce_tutor.tui.library import LessonStatus, Library
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.widgets.lesson_list import LessonList
+
+if TYPE_CHECKING:
+    from ce_tutor.tui.library import LessonStatus, Library
 
 
 class LessonDetails(Static):

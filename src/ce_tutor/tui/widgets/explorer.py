@@ -13,10 +13,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from ce_tutor.tui.colors import theme_color
 from ce_tutor.tui.widgets.plot import LessonPlot
+from ce_tutor.tui.widgets.markdown import LessonMarkdown
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.explore import Explorer
@@ -126,17 +127,20 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
         self.has_plot = has_plot
         self.ascii = ascii
         self._text = explorer.text()
+        self._lines: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         if self._text:
-            yield Markdown(self._text)
+            yield LessonMarkdown(self._text)
         params = self.explorer.params
         label_width = max(len(p.label or p.name) for p in params)
         number_width = max(len(format_number(x, decimals(p.step))) for p in params for x in (p.min, p.max))
         with Vertical(id="params"):
             for param in params:
                 yield ParamRow(param, label_width, number_width)
-        yield Static(id="lines", markup=False)
+        with Vertical(id="lines"):
+            for _ in range(max(1, len(self.explorer.step.show))):  # one widget a line (a problem needs one)
+                yield Static(markup=False)
         if self.has_plot:
             yield LessonPlot(self.explorer.plot, ascii=self.ascii)
 
@@ -152,10 +156,16 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
             lines, text = self.explorer.lines(), self.explorer.text()
         except ValueError as exc:  # a lesson problem at these values: say so, and let the learner move on
             lines, text = [f"✗ Cannot compute this: {exc}"], self._text
-        self.query_one("#lines", Static).update("\n".join(lines))
+        box = self.query_one("#lines")
+        box.display = any(lines)
+        for i, line in enumerate(box.query(Static)):  # only the lines that change are repainted
+            content = lines[i] if i < len(lines) else ""
+            if content != self._lines.get(i):
+                self._lines[i] = content
+                line.update(content)
         if text and self._text and text != self._text:
             self._text = text
-            self.query_one(Markdown).update(text)
+            self.query_one(LessonMarkdown).update(text)
         for plot in self.query(LessonPlot):
             plot.recompute()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -11,7 +12,9 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ce_tutor.tui.colors import theme_color
-from ce_tutor.tui.library import LessonStatus
+
+if TYPE_CHECKING:
+    from ce_tutor.tui.library import LessonStatus
 
 
 class LessonList(OptionList):

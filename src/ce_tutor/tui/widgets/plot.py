@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
+from textual.geometry import Region
 from textual_plotext import PlotextPlot
 
 from ce_tutor.plotting import draw
@@ -26,7 +27,9 @@ class LessonPlot(PlotextPlot):
     """Draws what ``compute(max_points)`` returns.
 
     The numbers are computed in :meth:`recompute` (when the widget's width changes, or when its owner
-    says the values changed), never in :meth:`render`, which only draws, and only when something changed.
+    says the values changed), never in :meth:`render`, which only hands out the picture drawn last. After
+    a recomputation only the rows that changed are repainted, so an explorer step sends little to the
+    terminal.
     """
 
     DEFAULT_CSS = """
@@ -41,37 +44,45 @@ class LessonPlot(PlotextPlot):
         self.ascii = ascii
         self.data: PlotData | None = None
         self.problem: str | None = None
-        self._version = 0
         self._points = 0
         self._drawn: tuple[object, ...] = ()
-        self._picture: RenderResult = ""
+        self._picture = Text()
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._points:
             self.recompute()
 
     def recompute(self) -> None:
-        """Compute the plot again (about one point per column) and redraw it."""
+        """Compute the plot again (about one point per column), draw it, and repaint the rows that changed."""
         self._points = self.size.width
         try:
             self.data, self.problem = self._compute(max(self._points, 2)), None
         except ValueError as exc:  # a lesson problem (ce-tutor check finds it): say so in place of the plot
             self.data, self.problem = None, f"This plot cannot be drawn: {exc}"
-        self._version += 1
-        self.refresh()
+        before, size = self._picture.split(), self.size
+        self._draw()
+        after = self._picture.split()
+        if len(before) != len(after):
+            self.refresh()
+            return
+        for y, (old, new) in enumerate(zip(before, after, strict=True)):
+            if old != new:
+                self.refresh(Region(0, y, size.width, 1))
 
     def render(self) -> RenderResult:
-        state = (self._version, self.size, self.app.theme)
-        if state == self._drawn:
-            return self._picture
+        if self._drawn != (self.size, self.app.theme):  # resized, or the theme changed
+            self._draw()
+        return self._picture
+
+    def _draw(self) -> None:
         if self.data is None or self.size.area == 0:
             self._picture = Text(self.problem or "", style="italic")
         else:
             draw(self.plt, self.data, ascii=self.ascii or self.app.no_color,
                  colors=theme_rgb(self.app, SERIES_COLORS))  # type: ignore[arg-type]
             picture = super().render()
-            if self.ascii and isinstance(picture, Text):
+            assert isinstance(picture, Text)
+            if self.ascii:
                 picture.plain = picture.plain.translate(_ASCII_FRAME)
             self._picture = picture
-        self._drawn = state
-        return self._picture
+        self._drawn = (self.size, self.app.theme)

@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
-from textual.widgets import Input, Markdown, Static
+from textual.widgets import Input, Static
+
+from ce_tutor.tui.widgets.markdown import LessonMarkdown
 
 if TYPE_CHECKING:
     from ce_tutor.quiz import Feedback, QuizSession
@@ -89,7 +91,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         self.session = session
 
     def compose(self) -> ComposeResult:
-        yield Markdown(id="prompt")
+        yield LessonMarkdown(id="prompt")
         yield Static(id="options", markup=False)
         answer = AnswerInput(id="answer")
         answer.border_title = "Your answer"
@@ -108,7 +110,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
 
     async def show_variant(self) -> None:
         variant = self.session.variant
-        await self.query_one("#prompt", Markdown).update(variant.prompt)
+        await self.query_one("#prompt", LessonMarkdown).update(variant.prompt)
         options = self.query_one("#options", Static)
         options.display = bool(variant.options)
         options.update("\n".join(f"{i}. {text}" for i, text in enumerate(variant.options, 1)))

@@ -8,12 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from ce_tutor.lessons.schema import ExploreStep, PlotSpec, PlotStep, ProseStep, QuizStep
 from ce_tutor.tui.widgets.explorer import ExplorerView
 from ce_tutor.tui.widgets.plot import LessonPlot
 from ce_tutor.tui.widgets.quiz import QuizView
+from ce_tutor.tui.widgets.markdown import LessonMarkdown
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.player import LessonRun
@@ -46,7 +47,7 @@ class ProseView(TextScroll):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        yield Markdown(self.text)
+        yield LessonMarkdown(self.text)
 
 
 class PlotView(Vertical):
@@ -66,7 +67,7 @@ class PlotView(Vertical):
     def compose(self) -> ComposeResult:
         if self.caption:
             with TextScroll():
-                yield Markdown(self.caption)
+                yield LessonMarkdown(self.caption)
         yield LessonPlot(self._compute, ascii=self.ascii)
 
     def _compute(self, max_points: int) -> PlotData:
