@@ -1,0 +1,404 @@
+"""Benchmark: the Textual app's start-up, key-press latency, memory and terminal traffic.
+
+Run from the repository root::
+
+    python benchmarks/bench_tui.py                 # all four measurements
+    python benchmarks/bench_tui.py --launches 21 --presses 100
+    python benchmarks/bench_tui.py --only launch   # or: latency, rss, bytes
+
+Each figure is printed beside its baseline, measured in the same run on the same machine, and its goal:
+
+1. **Launch to first frame.** Child processes on an 80x24 pseudo-terminal start (a) a bare Textual app
+   (Header, a Static line, Footer) and (b) ce-tutor through its command line, each writing the time at
+   which its first frame has been painted (``call_after_refresh`` from ``on_mount``) and exiting. The
+   two alternate; the medians of the spawn-to-first-frame times are compared. Goal: ours/bare <= 1.15.
+   (The children are this script run with the hidden ``--child`` option, so both pay the same small
+   cost for it.)
+2. **Explorer key press to updated frame**, with Pilot at 80x24 in this process: the time from pressing
+   → (or ←) in the softmax lesson's explorer to the app handing the new frame to its driver. Baseline: a
+   bare Textual app whose key press updates a Static. Goal: median <= 33 ms (two frames at 60 Hz).
+3. **Peak RSS through a whole lesson**: a headless child plays every step of the softmax lesson with
+   Pilot (explorer moved, quizzes answered) and reports ``ru_maxrss``; the baseline is the bare app
+   pressing keys. Goal: <= 64 MiB.
+4. **Bytes written per explorer step** at 80x24: ce-tutor runs on a pseudo-terminal (truecolor, then 256
+   colours), → and ← alternate N times in the explorer, and the bytes the terminal receives for each
+   press are counted (until the output has been quiet for a moment), with the time from the key to the
+   last byte. Baseline: the same for the bare app's counter. Goal: median <= 4 KB.
+
+This is a script, not a test: nothing asserts on the figures, which depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import os
+import resource
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = "softmax"
+SIZE = (80, 24)
+LAUNCH_GOAL = 1.15
+LATENCY_GOAL_MS = 33.0
+RSS_GOAL_MIB = 64.0
+BYTES_GOAL = 4096
+
+def bare_app(first_frame_to: str | None = None):  # noqa: ANN201 - a Textual App, imported late
+    """A bare Textual app: Header, one Static (a counter that → and ← change) and Footer.
+
+    With ``first_frame_to``, it writes the time of its first painted frame there and exits.
+    """
+    from textual.app import App, ComposeResult
+    from textual.widgets import Footer, Header, Static
+
+    class Bare(App[None]):
+        BINDINGS = [("right", "count(1)", "More"), ("left", "count(-1)", "Less")]
+        count = 0
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Static("0", id="count")
+            yield Footer()
+
+        def on_mount(self) -> None:
+            if first_frame_to:
+                self.call_after_refresh(painted, self, first_frame_to)
+
+        def action_count(self, step: int) -> None:
+            self.count += step
+            self.query_one("#count", Static).update(str(self.count))
+
+    return Bare()
+
+
+def painted(app, stamp: str) -> None:  # noqa: ANN001
+    """Note the time of the first frame, and end the app."""
+    Path(stamp).write_text(repr(time.time()))
+    app.exit()
+
+
+def run_ours_to_first_frame(stamp: str, cli_args: list[str]) -> int:
+    """ce-tutor through its command line, ending after its first frame."""
+    from ce_tutor.cli import main
+    from ce_tutor.tui.app import TutorApp
+
+    mount = TutorApp.on_mount
+
+    def on_mount(app: TutorApp) -> None:
+        mount(app)
+        app.call_after_refresh(painted, app, stamp)
+
+    TutorApp.on_mount = on_mount  # type: ignore[method-assign]
+    return main(cli_args)
+
+
+# -- pseudo-terminals -------------------------------------------------------------------------------------
+def child(*args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "--child", *args]
+
+
+class Terminal:
+    """A child process on an 80x24 pseudo-terminal whose output is read (and counted) here."""
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+        environ = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor",
+                   "TEXTUAL_ANIMATIONS": "none", **(env or {})}
+        environ.pop("NO_COLOR", None)
+        self.child = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
+                                      env={k: v for k, v in environ.items() if v}, cwd=ROOT,
+                                      start_new_session=True)
+        os.close(slave)
+
+    def read(self, quiet: float, limit: float = 20.0) -> tuple[bytes, float]:
+        """Everything written until nothing comes for ``quiet`` seconds; and when the last byte came."""
+        data, last = b"", time.perf_counter()
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], quiet)
+            if not ready:
+                break
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            data, last = data + chunk, time.perf_counter()
+        return data, last
+
+    def wait_for(self, text: bytes, limit: float = 30.0) -> None:
+        seen = b""
+        deadline = time.monotonic() + limit
+        while text not in seen:
+            if time.monotonic() > deadline or self.child.poll() is not None:
+                raise RuntimeError(f"never saw {text!r}; last output: {seen[-300:]!r}")
+            seen = seen[-8192:] + self.read(0.05, limit=0.5)[0]
+
+    def settle(self) -> None:
+        self.read(0.3)
+
+    def send(self, keys: bytes) -> None:
+        os.write(self.master, keys)
+
+    def close(self) -> None:
+        if self.child.poll() is None:
+            self.send(b"\x11")  # ctrl+q
+            try:
+                self.child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()
+        self.read(0.1, limit=1.0)
+        os.close(self.master)
+
+
+# -- 1. launch to first frame ------------------------------------------------------------------------------
+def first_frame(kind: str, data_dir: str) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        stamp = str(Path(tmp) / "painted")
+        args = ["bare", stamp] if kind == "bare" else ["ours", stamp, "--data-dir", data_dir, "--seed", "1"]
+        start = time.time()
+        terminal = Terminal(child(*args))
+        while terminal.child.poll() is None:
+            terminal.read(0.05, limit=1.0)
+        terminal.close()
+        if not Path(stamp).exists():
+            raise RuntimeError(f"the {kind} app did not report its first frame")
+        return float(Path(stamp).read_text()) - start
+
+
+def bench_launch(rounds: int) -> None:
+    times: dict[str, list[float]] = {"bare": [], "ours": []}
+    with tempfile.TemporaryDirectory() as data_dir:
+        for kind in times:
+            first_frame(kind, data_dir)  # warm the file cache and the bytecode
+        for i in range(rounds):
+            for kind in ("bare", "ours") if i % 2 == 0 else ("ours", "bare"):
+                times[kind].append(first_frame(kind, data_dir))
+    bare, ours = (statistics.median(times[k]) for k in ("bare", "ours"))
+    print(f"\n1. Launch to first frame ({rounds} alternating launches of each, 80x24 pty)")
+    print(f"   bare Textual app  median {1000 * bare:7.1f} ms   min {1000 * min(times['bare']):7.1f} ms")
+    print(f"   ce-tutor          median {1000 * ours:7.1f} ms   min {1000 * min(times['ours']):7.1f} ms")
+    verdict = "met" if ours / bare <= LAUNCH_GOAL else "NOT met"
+    print(f"   ratio ce-tutor/bare {ours / bare:.2f}   goal <= {LAUNCH_GOAL}: {verdict}")
+
+
+# -- 2. key press to updated frame -------------------------------------------------------------------------
+def record_frames(app) -> list[float]:  # noqa: ANN001
+    """Note when each frame is handed to the driver (Pilot runs headless, so nothing is written)."""
+    frames: list[float] = []
+    display = app._display
+
+    def timed(screen, renderable):  # noqa: ANN001, ANN202 - Textual's private hook
+        if renderable is not None:
+            frames.append(time.perf_counter())
+        return display(screen, renderable)
+
+    app._display = timed
+    return frames
+
+
+async def press_latencies(app, presses: int, before) -> list[float]:  # noqa: ANN001
+    """Milliseconds from each → or ← press to the next frame."""
+    frames = record_frames(app)
+    latencies = []
+    async with app.run_test(size=SIZE) as pilot:
+        await before(pilot)
+        await pilot.pause(0.2)
+        for i in range(presses):
+            frames.clear()
+            start = time.perf_counter()
+            await pilot.press("right" if i % 2 == 0 else "left")
+            for _ in range(500):
+                if frames:
+                    break
+                await pilot.pause(0.001)
+            if not frames:
+                raise RuntimeError("no frame after a key press")
+            latencies.append(1000 * (frames[0] - start))
+    return latencies
+
+
+async def to_explorer(pilot) -> None:  # noqa: ANN001
+    """From start-up to the softmax lesson's explorer, its parameter focused."""
+    from ce_tutor.lessons.schema import ExploreStep
+
+    app = pilot.app
+    while app.library is None:
+        await pilot.pause(0.02)
+    app.open_lesson(LESSON)
+    await pilot.pause()
+    player = app.screen
+    while not isinstance(player.run.step, ExploreStep):
+        player.run.next()
+    await player.show_step()
+
+
+def bench_latency(presses: int) -> None:
+    from ce_tutor.tui import AppOptions
+    from ce_tutor.tui.app import TutorApp
+
+    async def nothing(pilot) -> None:  # noqa: ANN001
+        await pilot.pause()
+
+    bare = asyncio.run(press_latencies(bare_app(), presses, nothing))
+    with tempfile.TemporaryDirectory() as tmp:
+        app = TutorApp(AppOptions(lesson_dirs=[ROOT / "lessons"], data_dir=Path(tmp), seed=1))
+        ours = asyncio.run(press_latencies(app, presses, to_explorer))
+    print(f"\n2. Explorer key press to updated frame ({presses} presses, Pilot at 80x24)")
+    for name, values in (("bare app counter ", bare), ("ce-tutor explorer", ours)):
+        print(f"   {name}  median {statistics.median(values):6.1f} ms   p90 {quantile(values, 0.9):6.1f} ms")
+    verdict = "met" if statistics.median(ours) <= LATENCY_GOAL_MS else "NOT met"
+    print(f"   goal: ce-tutor median <= {LATENCY_GOAL_MS:.0f} ms: {verdict}")
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# -- 3. peak memory through a lesson -----------------------------------------------------------------------
+async def play_lesson(data_dir: Path) -> None:
+    """Every step of the softmax lesson: explorers moved, quizzes answered right."""
+    from ce_tutor.lessons.schema import ExploreStep, QuizStep
+    from ce_tutor.tui import AppOptions
+    from ce_tutor.tui.app import TutorApp
+
+    app = TutorApp(AppOptions(lesson_dirs=[ROOT / "lessons"], data_dir=data_dir, seed=1))
+    async with app.run_test(size=SIZE) as pilot:
+        while app.library is None:
+            await pilot.pause(0.02)
+        app.open_lesson(LESSON)
+        await pilot.pause()
+        run = app.screen.run
+        for _ in range(run.n_steps):
+            if isinstance(run.step, ExploreStep):
+                await pilot.press(*["right"] * 10, "down", *["left"] * 10)
+            elif isinstance(run.step, QuizStep):
+                variant = run.quiz().variant
+                answer = str(min(variant.correct_options) + 1) if variant.options else f"{variant.answer:.10g}"
+                await pilot.press(*answer, "enter", "escape")
+            await pilot.press("n")
+            await pilot.pause()
+
+
+async def bare_presses() -> None:
+    app = bare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["right"] * 50)
+
+
+def peak_rss_mib(kind: str) -> float:
+    out = subprocess.run(child("rss", kind), capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "TEXTUAL_ANIMATIONS": "none"})
+    return float(out.stdout.strip()) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def bench_rss() -> None:
+    bare, ours = peak_rss_mib("bare"), peak_rss_mib("ours")
+    print(f"\n3. Peak RSS (ru_maxrss of a headless child)")
+    print(f"   bare Textual app, 50 key presses   {bare:6.1f} MiB")
+    print(f"   ce-tutor, the whole {LESSON} lesson  {ours:6.1f} MiB")
+    print(f"   goal: ce-tutor <= {RSS_GOAL_MIB:.0f} MiB: {'met' if ours <= RSS_GOAL_MIB else 'NOT met'}")
+
+
+# -- 4. bytes per explorer step ----------------------------------------------------------------------------
+RIGHT, LEFT = b"\x1b[C", b"\x1b[D"
+
+
+def step_traffic(terminal: Terminal, presses: int) -> tuple[list[int], list[float]]:
+    """Bytes, and milliseconds to the last byte, for each of ``presses`` alternating → and ← keys."""
+    sizes, latencies = [], []
+    for i in range(presses):
+        start = time.perf_counter()
+        terminal.send(RIGHT if i % 2 == 0 else LEFT)
+        data, last = terminal.read(0.15)
+        sizes.append(len(data))
+        latencies.append(1000 * (last - start))
+    return sizes, latencies
+
+
+def explorer_index() -> int:
+    from ce_tutor.lessons.catalog import load_catalog
+    from ce_tutor.lessons.schema import ExploreStep
+
+    lesson = load_catalog([ROOT / "lessons"]).get(LESSON)
+    assert lesson is not None
+    return next(i for i, step in enumerate(lesson.lesson.steps) if isinstance(step, ExploreStep))
+
+
+def bench_bytes(presses: int) -> None:
+    steps_in = explorer_index()
+    print(f"\n4. Bytes written to the terminal per explorer step ({presses} presses, 80x24 pty)")
+    for colours, env in (("truecolor ", {}), ("256 colours", {"COLORTERM": ""})):
+        with tempfile.TemporaryDirectory() as tmp:
+            bare_terminal = Terminal(child("bare"), env)
+            bare_terminal.wait_for(b"More")
+            bare_terminal.settle()
+            bare, _ = step_traffic(bare_terminal, presses)
+            bare_terminal.close()
+            ours_terminal = Terminal([sys.executable, "-m", "ce_tutor", LESSON, "--data-dir", tmp, "--seed", "1"],
+                                     env)
+            for step in range(1, steps_in + 1):
+                ours_terminal.wait_for(f"step {step}/".encode())
+                ours_terminal.send(b"n")
+            ours_terminal.wait_for(b"Value")
+            ours_terminal.settle()
+            ours, latency = step_traffic(ours_terminal, presses)
+            ours_terminal.close()
+        print(f"   {colours}  bare counter median {statistics.median(bare):5.0f} B   "
+              f"ce-tutor median {statistics.median(ours):5.0f} B (max {max(ours)} B)   "
+              f"key to last byte median {statistics.median(latency):5.1f} ms")
+        verdict = "met" if statistics.median(ours) <= BYTES_GOAL else "NOT met"
+        print(f"   {'':11}  goal: ce-tutor median <= {BYTES_GOAL} B: {verdict}")
+
+
+# -- main ----------------------------------------------------------------------------------------------------
+def run_child(args: list[str]) -> int:
+    kind = args[0]
+    if kind == "bare":
+        bare_app(args[1] if len(args) > 1 else None).run()
+    elif kind == "ours":
+        return run_ours_to_first_frame(args[1], args[2:])
+    elif kind == "rss":
+        with tempfile.TemporaryDirectory() as tmp:
+            asyncio.run(play_lesson(Path(tmp)) if args[1] == "ours" else bare_presses())
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--launches", type=int, default=11, help="launches of each app (default 11)")
+    parser.add_argument("--presses", type=int, default=50, help="key presses to time and count (default 50)")
+    parser.add_argument("--only", choices=("launch", "latency", "rss", "bytes"), help="one measurement")
+    parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return run_child(args.child)
+    print(f"ce-tutor TUI benchmarks on Python {sys.version.split()[0]}")
+    if args.only in (None, "launch"):
+        bench_launch(args.launches)
+    if args.only in (None, "latency"):
+        bench_latency(args.presses)
+    if args.only in (None, "rss"):
+        bench_rss()
+    if args.only in (None, "bytes"):
+        bench_bytes(args.presses)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
