@@ -386,6 +386,11 @@ def test_palette_commands(tmp_path):
         assert "Open lesson: After: builds on the basics" in listed and "Reset all progress" in listed
         themes = [hit.text async for hit in provider.search("theme nord")]
         assert "Theme: nord" in themes
+        keys = [c for c in app.get_system_commands(app.screen) if c.title == "Keys"]
+        assert len(keys) == 1
+        keys[0].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
 
     play(app, scenario)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -162,6 +163,13 @@ class TutorApp(App[None]):
         self.push_screen(ConfirmScreen(f"Forget {what}? This cannot be undone.", "Reset"), reset)
 
     # -- actions -----------------------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own palette commands, with its "Keys" panel replaced by the app's help."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
+        yield SystemCommand("Keys", "Show every key of ce-tutor (?)", self.action_help)
+
     def action_help(self) -> None:
         from ce_tutor.tui.screens.help import HelpScreen
 

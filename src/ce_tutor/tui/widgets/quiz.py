@@ -68,6 +68,8 @@ class QuizView(VerticalScroll, inherit_bindings=False):
     DEFAULT_CSS = """
     QuizView { padding: 0 1; }
     QuizView Markdown { margin: 0; padding: 0; }
+    QuizView AnswerInput { border-title-color: $text-muted; }
+    QuizView AnswerInput:focus { border-title-color: $text-primary; }
     QuizView #options { height: auto; margin: 0 0 1 2; }
     QuizView #hints { display: none; height: auto; margin: 1 0 0 0; padding: 0 1; border-left: thick $accent; }
     QuizView #solution { display: none; height: auto; margin: 1 0 0 0; padding: 0 1; border: round $primary; }
@@ -75,7 +77,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
     """
 
     BINDINGS = [
-        Binding("enter", "answer", "Answer"),
+        Binding("enter", "answer", "Answer", show=False),
         Binding("ctrl+t", "hint", "Hint"),
         Binding("ctrl+o", "solution", "Solution"),
         Binding("ctrl+r", "new_variant", "New numbers"),
@@ -176,7 +178,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         if action == "leave_box":
             return typing
         if action == "hint":
-            return len(self.session.hints_shown) < len(self.session.step.hints)
+            return not self.session.solved and len(self.session.hints_shown) < len(self.session.step.hints)
         if action == "solution":
-            return not self.session.solution_shown
+            return not self.session.finished
         return True
