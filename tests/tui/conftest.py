@@ -11,10 +11,13 @@ from ce_tutor.tui.widgets.quiz import AnswerInput  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _private_home(tmp_path, monkeypatch):
-    """Progress goes to a fresh folder; no user lessons, and colours as a plain terminal has them."""
+    """Progress goes to a fresh folder; no user lessons; a truecolor terminal, whatever runs the tests."""
     monkeypatch.setenv("CE_TUTOR_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("CE_TUTOR_LESSONS", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLORTERM", "truecolor")
 
 
 @pytest.fixture(autouse=True)

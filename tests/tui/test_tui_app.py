@@ -452,6 +452,33 @@ def test_a_theme_by_name(tmp_path):
     play(app, scenario)
 
 
+@pytest.mark.parametrize(("colours", "theme", "expected"), [
+    ("standard", None, "ansi-dark"),  # 16 colours: the terminal's own palette
+    ("standard", "nord", "nord"),
+    ("256", None, "textual-dark"),
+])
+def test_sixteen_colour_terminals_get_the_ansi_theme(tmp_path, monkeypatch, colours, theme, expected):
+    monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", colours)
+    import textual.constants
+
+    monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", colours)
+    assert make_app(tmp_path, theme=theme).theme == expected
+
+
+def test_no_colour_keeps_verdicts_readable(tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        player = await open_first_lesson(pilot, steps_forward=3)
+        await type_text(pilot, "7")
+        await pilot.press("enter")
+        panel = player.query_one(FeedbackPanel)
+        assert app.no_color and panel.border_title == "✗ Not right" and "too big" in text_of(panel)
+
+    play(app, scenario)
+
+
 def test_interrupted_while_starting(monkeypatch, capsys):
     import ce_tutor.tui.launch
 

@@ -35,6 +35,9 @@ def tutor_commands() -> type[Provider]:
     return TutorCommands
 
 
+SIXTEEN_COLOUR_THEME = "ansi-dark"
+
+
 class TutorApp(App[None]):
     """ce-tutor's app. ``library`` is None until the lessons have loaded (after the first frame)."""
 
@@ -56,6 +59,9 @@ class TutorApp(App[None]):
         self.browser = BrowserScreen()
         if options.theme:
             self.theme = options.theme
+        elif self.console.color_system in ("standard", "windows"):
+            # With 16 colours, the terminal's own palette reads better than approximations of RGB themes.
+            self.theme = SIXTEEN_COLOUR_THEME
 
     def tell(self, message: str, title: str = "", severity: SeverityLevel = "information") -> None:
         """A notification of plain text (file names and lesson text are not markup)."""

@@ -27,20 +27,22 @@ def run(options: AppOptions) -> int:
         return 2
     from ce_tutor.tui.app import TutorApp
 
-    app = TutorApp(options)
+    app: TutorApp | None = None
     quiet = io.StringIO()  # what Textual would print on a crash (the app logs the traceback itself)
-    app.error_console = Console(file=quiet, width=100, color_system=None)
     error: Exception | None = None
     try:
+        app = TutorApp(options)
+        app.error_console = Console(file=quiet, width=100, color_system=None)
         app.run()
     except Exception as exc:  # noqa: BLE001 - outside Textual's own handling: still no traceback
         error = exc
-    if error is None and not app.return_code:
+    if error is None and app is not None and not app.return_code:
         return 0
-    if app.crash_log is None:
+    log = app.crash_log if app is not None else None
+    if log is None:
         from ce_tutor.tui.crash import write_crash_log
 
-        app.crash_log = write_crash_log(error, options.data_dir, quiet.getvalue())
-    where = f"The details are in {app.crash_log}." if app.crash_log else "No log could be written."
+        log = write_crash_log(error, options.data_dir, quiet.getvalue())
+    where = f"The details are in {log}." if log else "No log could be written."
     print(f"ce-tutor stopped after an unexpected error. Your progress is saved. {where}", file=sys.stderr)
     return 1
