@@ -18,6 +18,7 @@ from tui_helpers import BROKEN, LESSONS, loaded, make_app, shown, type_text
 from ce_tutor.progress import ProgressStore
 from ce_tutor.tui import AppOptions, run
 from ce_tutor.tui.app import TutorApp
+from ce_tutor.tui.colors import plot_colors, theme_color
 from ce_tutor.tui.commands import TutorCommands
 from ce_tutor.tui.screens.browser import BrowserScreen, LessonDetails
 from ce_tutor.tui.screens.dialogs import ConfirmScreen, ResumeScreen
@@ -463,6 +464,22 @@ def test_sixteen_colour_terminals_get_the_ansi_theme(tmp_path, monkeypatch, colo
 
     monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", colours)
     assert make_app(tmp_path, theme=theme).theme == expected
+
+
+def test_plots_in_an_ansi_theme_use_the_terminals_colours(tmp_path):
+    app = make_app(tmp_path, theme="ansi-dark")
+
+    async def scenario(pilot):
+        await open_first_lesson(pilot, steps_forward=1)
+        plot = app.screen.query_one(LessonPlot)
+        assert plot.theme == "clear"  # plotext's theme of the terminal's default colours
+        assert plot_colors(app, ("primary", "foreground")) == (4,)  # ANSI blue; the default is no colour
+        assert theme_color(app, "foreground") == "default" and theme_color(app, "error") == "color(1)"
+        app.theme = "nord"
+        await pilot.pause()
+        assert plot.theme == "auto" and all(isinstance(c, tuple) for c in plot_colors(app, ("primary",)))
+
+    play(app, scenario)
 
 
 def test_no_colour_keeps_verdicts_readable(tmp_path, monkeypatch):

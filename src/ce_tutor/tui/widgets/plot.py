@@ -12,7 +12,7 @@ from textual.geometry import Region
 from textual_plotext import PlotextPlot
 
 from ce_tutor.plotting import draw
-from ce_tutor.tui.colors import theme_rgb
+from ce_tutor.tui.colors import is_ansi_theme, plot_colors
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.plots import PlotData
@@ -48,6 +48,14 @@ class LessonPlot(PlotextPlot):
         self._drawn: tuple[object, ...] = ()
         self._picture = Text()
 
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._follow_theme())
+        self._follow_theme()
+
+    def _follow_theme(self) -> None:
+        """plotext's "clear" theme (the terminal's own colours) for ANSI themes, else the app's colours."""
+        self.theme = "clear" if is_ansi_theme(self.app) else "auto"
+
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._points:
             self.recompute()
@@ -79,7 +87,7 @@ class LessonPlot(PlotextPlot):
             self._picture = Text(self.problem or "", style="italic")
         else:
             draw(self.plt, self.data, ascii=self.ascii or self.app.no_color,
-                 colors=theme_rgb(self.app, SERIES_COLORS))  # type: ignore[arg-type]
+                 colors=plot_colors(self.app, SERIES_COLORS))  # type: ignore[arg-type]
             picture = super().render()
             assert isinstance(picture, Text)
             if self.ascii:
