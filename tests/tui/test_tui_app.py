@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import math
 import sqlite3
+import subprocess
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,7 @@ from typing import Any
 import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from tui_helpers import BROKEN, LESSONS, loaded, make_app, shown, type_text
 
 from ce_tutor.progress import ProgressStore
@@ -76,6 +79,44 @@ async def open_first_lesson(pilot: Pilot[Any], steps_forward: int = 0) -> Player
     screen = pilot.app.screen
     assert isinstance(screen, PlayerScreen)
     return screen
+
+
+# -- start-up ------------------------------------------------------------------------------------------------
+def test_the_first_frame_needs_no_numpy_pydantic_yaml_or_plotext():
+    code = (
+        "import sys\n"
+        "from ce_tutor.tui import AppOptions\n"
+        "from ce_tutor.tui.app import TutorApp\n"
+        "TutorApp(AppOptions(lesson_dirs=[]))\n"
+        "print(sorted(m for m in ('numpy', 'pydantic', 'yaml', 'plotext', 'textual_plotext') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_lessons_load_after_the_first_frame(tmp_path, monkeypatch):
+    import ce_tutor.tui.library
+
+    go = threading.Event()
+    load = ce_tutor.tui.library.load_lessons
+
+    def held(options: AppOptions) -> object:
+        go.wait(10)
+        return load(options)
+
+    monkeypatch.setattr(ce_tutor.tui.library, "load_lessons", held)
+    app = make_app(tmp_path)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert "Loading lessons…" in text_of(app.screen.query_one("#loading", Static))
+            assert app.screen.query_one(Footer).display  # the frame is up, keys work
+            go.set()
+            await loaded(pilot)
+            assert not app.screen.query("#loading") and app.screen.query_one(LessonList).option_count == 2
+
+    asyncio.run(main())
 
 
 # -- the browser ---------------------------------------------------------------------------------------------

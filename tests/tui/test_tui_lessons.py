@@ -50,13 +50,11 @@ async def move_explorer(pilot, view: ExplorerView) -> None:
         before = shown(rows[i])
         key = "left" if explorer.values[param.name] >= param.max else "right"
         await pilot.press(key)
-        await pilot.pause()
         assert explorer.values[param.name] != start[param.name], param.name
         assert shown(rows[i]) != before, f"the row of {param.name} did not change"
         await pilot.press("shift+left" if key == "left" else "shift+right")
         await pilot.press("down")
     await pilot.press("0")
-    await pilot.pause()
     assert explorer.values == start
 
 
@@ -123,7 +121,7 @@ async def complete_lesson(lesson_id: str, data_dir: Path) -> None:
             elif isinstance(step, QuizStep):
                 await answer_quiz(pilot, player.query_one(QuizView))
             await pilot.press("n")
-            await pilot.pause()
+        await pilot.pause()
         assert isinstance(app.screen, BrowserScreen)
         following = LESSON_IDS[min(LESSON_IDS.index(lesson_id) + 1, len(LESSON_IDS) - 1)]
         assert app.screen.query_one(LessonList).highlighted_option.id == following

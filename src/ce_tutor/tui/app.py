@@ -185,8 +185,8 @@ class TutorApp(App[None]):
         screen = self.screen
         if isinstance(screen, TutorScreen) and screen.too_small and action != "quit":
             return False
-        if action == "help":  # "?" is a character while typing an answer; the help does not nest
-            return type(screen).__name__ != "HelpScreen" and not isinstance(self.focused, Input)
+        if action == "help":  # "?" is a character while typing an answer
+            return not isinstance(self.focused, Input)
         return True
 
     def on_unmount(self) -> None:
