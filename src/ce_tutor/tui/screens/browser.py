@@ -35,7 +35,7 @@ class LessonDetails(Static):
         lesson = status.file.lesson
         text = Text()
         text.append(lesson.title, style="bold")
-        steps = f"{len(lesson.steps)} steps"
+        steps = f"{len(lesson.steps)} step{'s' * (len(lesson.steps) != 1)}"
         if status.complete:
             text.append(f"\n{steps} · done. Enter to go through it again.")
         elif status.progress is not None and status.progress.last_visited is not None:
