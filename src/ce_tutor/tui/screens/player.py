@@ -46,7 +46,7 @@ class PlayerScreen(TutorScreen[str | None]):
         await self.show_step()
 
     async def show_step(self) -> None:
-        """Replace the step view with the run's current step, and focus it."""
+        """Replace the step view with the run's current step, and focus it (which updates the footer)."""
         run = self.run
         header = self.query_one(StepHeader)
         header.lesson = run.lesson.title
@@ -57,7 +57,6 @@ class PlayerScreen(TutorScreen[str | None]):
         view = step_view(run, ascii=self.ascii)
         await body.mount(view)
         self.focus_soon(view.answer_box if isinstance(view, QuizView) and not view.session.solved else view)
-        self.refresh_bindings()
 
     async def action_next(self) -> None:
         if self.run.next():
