@@ -153,7 +153,14 @@ class Terminal:
     def send(self, keys: bytes) -> None:
         os.write(self.master, keys)
 
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
+        """End the child (ctrl+q, then kill): a child left on a closed terminal may spin forever."""
         if self.child.poll() is None:
             self.send(b"\x11")  # ctrl+q
             try:
@@ -171,10 +178,10 @@ def first_frame(kind: str, data_dir: str) -> float:
         stamp = str(Path(tmp) / "painted")
         args = ["bare", stamp] if kind == "bare" else ["ours", stamp, "--data-dir", data_dir, "--seed", "1"]
         start = time.time()
-        terminal = Terminal(child(*args))
-        while terminal.child.poll() is None:
-            terminal.read(0.05, limit=1.0)
-        terminal.close()
+        with Terminal(child(*args)) as terminal:
+            deadline = time.monotonic() + 60
+            while terminal.child.poll() is None and time.monotonic() < deadline:
+                terminal.read(0.05, limit=1.0)
         if not Path(stamp).exists():
             raise RuntimeError(f"the {kind} app did not report its first frame")
         return float(Path(stamp).read_text()) - start
@@ -356,21 +363,19 @@ def bench_bytes(presses: int) -> None:
     steps_in = explorer_index()
     print(f"\n4. Bytes written to the terminal per explorer step ({presses} presses, 80x24 pty)")
     for colours, env in (("truecolor ", {}), ("256 colours", {"COLORTERM": ""})):
-        with tempfile.TemporaryDirectory() as tmp:
-            bare_terminal = Terminal(child("bare"), env)
+        with Terminal(child("bare"), env) as bare_terminal:
             bare_terminal.wait_for(b"More")
             bare_terminal.settle()
             bare, _ = step_traffic(bare_terminal, presses)
-            bare_terminal.close()
-            ours_terminal = Terminal([sys.executable, "-m", "ce_tutor", LESSON, "--data-dir", tmp, "--seed", "1"],
-                                     env)
+        with tempfile.TemporaryDirectory() as tmp, Terminal(
+            [sys.executable, "-m", "ce_tutor", LESSON, "--data-dir", tmp, "--seed", "1"], env
+        ) as ours_terminal:
             for step in range(1, steps_in + 1):
                 ours_terminal.wait_for(f"step {step}/".encode())
                 ours_terminal.send(b"n")
             ours_terminal.wait_for(b"Value")
             ours_terminal.settle()
             ours, latency = step_traffic(ours_terminal, presses)
-            ours_terminal.close()
         print(f"   {colours}  bare counter median {statistics.median(bare):5.0f} B   "
               f"ce-tutor median {statistics.median(ours):5.0f} B (max {max(ours)} B)   "
               f"key to last byte median {statistics.median(latency):5.1f} ms")

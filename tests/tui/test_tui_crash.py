@@ -51,7 +51,6 @@ def run_in_terminal(code: str, *, send_when: tuple[bytes, bytes] | None = None) 
         while True:
             ready, _, _ = select.select([master], [], [], 30)
             if not ready:
-                os.killpg(child.pid, signal.SIGKILL)
                 pytest.fail(f"the app hung; it wrote: {output[-2000:]!r}")
             try:
                 chunk = os.read(master, 65536)
@@ -63,9 +62,13 @@ def run_in_terminal(code: str, *, send_when: tuple[bytes, bytes] | None = None) 
             if send_when is not None and send_when[0] in output:
                 os.write(master, send_when[1])
                 send_when = None
+        status = child.wait(timeout=30)
     finally:
         os.close(master)
-    return child.wait(timeout=30), output.decode("utf-8", "replace")
+        if child.poll() is None:  # never leave a child behind on a closed terminal
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    return status, output.decode("utf-8", "replace")
 
 
 def test_a_crash_is_logged_and_exits_1_without_a_traceback(tmp_path):
