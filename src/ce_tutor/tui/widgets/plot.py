@@ -62,6 +62,8 @@ class LessonPlot(PlotextPlot):
 
     def recompute(self) -> None:
         """Compute the plot again (about one point per column), draw it, and repaint the rows that changed."""
+        if not self.size.width:  # not laid out yet: the first resize computes it
+            return
         self._points = self.size.width
         try:
             self.data, self.problem = self._compute(max(self._points, 2)), None
