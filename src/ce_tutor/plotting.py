@@ -6,6 +6,7 @@ Nothing here computes a number: every value comes from ``ce_tutor.lessons.plots.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ce_tutor.lessons.template import format_value
@@ -17,8 +18,11 @@ if TYPE_CHECKING:
 ASCII_MARKERS = ("*", "+", "o", "x", "#", "@")
 
 
-def draw(plt: Any, data: PlotData, *, ascii: bool = False, colors: tuple[str, ...] | None = None) -> None:
-    """Draw ``data`` onto a cleared plotext figure ``plt`` (the caller sets size and theme)."""
+def draw(plt: Any, data: PlotData, *, ascii: bool = False, colors: Sequence[Any] | None = None) -> None:
+    """Draw ``data`` onto a cleared plotext figure ``plt`` (the caller sets size and theme).
+
+    ``colors`` are plotext colours (names, 0-255 codes or RGB triples), one per series in turn.
+    """
     plt.clear_data()
     for i, series in enumerate(data.series):
         if not len(series.y):  # no finite point at all (plotext cannot draw an empty series)

@@ -66,7 +66,7 @@ class TutorApp(App[None]):
     def tell(self, message: str, title: str = "", severity: SeverityLevel = "information") -> None:
         """A notification of plain text (file names and lesson text are not markup)."""
         self.notify(message, title=title, severity=severity, markup=False,
-                    timeout=5 if severity == "information" else 12)
+                    timeout=3 if severity == "information" else 12)
 
     # -- start-up ----------------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[object]:

@@ -89,7 +89,7 @@ class LessonPlot(PlotextPlot):
             self._picture = Text(self.problem or "", style="italic")
         else:
             draw(self.plt, self.data, ascii=self.ascii or self.app.no_color,
-                 colors=plot_colors(self.app, SERIES_COLORS))  # type: ignore[arg-type]
+                 colors=plot_colors(self.app, SERIES_COLORS))
             picture = super().render()
             assert isinstance(picture, Text)
             if self.ascii:
