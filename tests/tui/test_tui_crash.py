@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from tui_helpers import LESSONS
 
-from ce_tutor.tui.crash import write_crash_log
+from ce_tutor.crash import write_crash_log
 
 pytestmark = pytest.mark.slow
 

@@ -201,7 +201,7 @@ class TutorApp(App[None]):
         tests) and exits. What it would print goes to the quiet ``error_console`` that
         :func:`ce_tutor.tui.launch.run` sets up, never to the learner's terminal.
         """
-        from ce_tutor.tui.crash import write_crash_log
+        from ce_tutor.crash import write_crash_log
 
         if self.crash_log is None:
             self.crash_log = write_crash_log(error, self.options.data_dir)

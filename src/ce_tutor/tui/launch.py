@@ -40,7 +40,7 @@ def run(options: AppOptions) -> int:
         return 0
     log = app.crash_log if app is not None else None
     if log is None:
-        from ce_tutor.tui.crash import write_crash_log
+        from ce_tutor.crash import write_crash_log
 
         log = write_crash_log(error, options.data_dir, quiet.getvalue())
     where = f"The details are in {log}." if log else "No log could be written."
