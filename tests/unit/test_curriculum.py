@@ -187,29 +187,12 @@ def _texts(lesson: Lesson):
                 yield at, option.feedback or ""
 
 
-_TYPED_DECIMAL = re.compile(r"\d*\.\d")
-_A_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
-
-
-@pytest.mark.parametrize("lesson_id", [i for _, i in CURRICULUM])
-def test_no_decimal_is_typed_into_text(lessons: dict[str, Lesson], lesson_id: str) -> None:
-    for at, text in _texts(lessons[lesson_id]):
-        literal = _A_PLACEHOLDER.sub(" ", text)
-        found = _TYPED_DECIMAL.findall(literal)
-        assert not found, f"{at}: typed {found} in {text!r}"
-
-
 @pytest.mark.parametrize("lesson_id", [i for _, i in CURRICULUM])
 def test_bold_opens_and_closes_on_one_line(lessons: dict[str, Lesson], lesson_id: str) -> None:
     """A **term** split over two lines shows its asterisks in the plain-text mode."""
     for at, text in _texts(lessons[lesson_id]):
         for line in text.split("\n"):
             assert line.count("**") % 2 == 0, f"{at}: {line!r}"
-
-
-def test_the_typed_decimal_scan_finds_decimals_outside_placeholders() -> None:
-    literal = _A_PLACEHOLDER.sub(" ", "width 0.42. and {p:.2f} and {{.5}} and .5")
-    assert [m.group() for m in _TYPED_DECIMAL.finditer(literal)] == ["0.4", ".5", ".5"]
 
 
 # -- the numbers the lessons promise ----------------------------------------------------------------------
