@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 from ce_tutor.lessons import template
 from ce_tutor.lessons.plots import PlotData, PlotError, compute_plot
 from ce_tutor.lessons.problems import LocatedError
-from ce_tutor.lessons.runtime import ValueFailure, compute_each
 from ce_tutor.lessons.schema import ExploreStep, Param
+from ce_tutor.lessons.values import ComputeError, compute as compute_values
 
 BIG_STEP = 10  #: steps per big nudge (shift+arrow, page keys)
 _SLACK = 1e-9  # grid positions closer than this (in steps) count as on the grid
@@ -115,9 +115,9 @@ class Explorer:
     def _env(self) -> dict[str, object]:
         def compute() -> dict[str, object]:
             try:
-                return compute_each(self.step.derived, {**self._base, **self.values})
-            except ValueFailure as exc:
-                raise ExploreError(str(exc), ("derived", exc.name)) from None
+                return compute_values(self.step.derived, {**self._base, **self.values})
+            except ComputeError as exc:
+                raise ExploreError(exc.reason, ("derived", exc.name)) from None
 
         return self._cached("env", compute)
 

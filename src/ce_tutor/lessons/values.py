@@ -11,7 +11,13 @@ from ce_tutor.lessons.schema import Derived, DerivedSpec
 
 
 class ComputeError(formula.FormulaError):
-    """Raised when a named value cannot be computed; the message names the value."""
+    """A named value that cannot be computed. The message is ``"name: reason"``; ``name`` and ``reason``
+    are also kept apart, so callers can say where the value stands in the file."""
+
+    def __init__(self, name: str, error: formula.FormulaError) -> None:
+        super().__init__(f"{name}: {error}", error.source, error.offset)
+        self.name = name
+        self.reason = str(error)
 
 
 def compute(specs: Mapping[str, DerivedSpec], env: Mapping[str, object]) -> dict[str, object]:
@@ -26,7 +32,7 @@ def compute(specs: Mapping[str, DerivedSpec], env: Mapping[str, object]) -> dict
         try:
             value = formula.parse(source).evaluate(scope)
         except formula.FormulaError as exc:
-            raise ComputeError(f"{name}: {exc}") from None
+            raise ComputeError(name, exc) from None
         if decimals is not None:
             value = round_value(value, decimals)
         scope[name] = value
