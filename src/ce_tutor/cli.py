@@ -151,9 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- commands ---------------------------------------------------------------------------------------------
 def _catalog(args: argparse.Namespace):
+    from ce_tutor.lessons.cache import LessonCache
     from ce_tutor.lessons.catalog import lesson_dirs, load_catalog
+    from ce_tutor.progress import default_cache_dir
 
-    return load_catalog(lesson_dirs(extra=args.lessons))
+    return load_catalog(lesson_dirs(extra=args.lessons), LessonCache(default_cache_dir(args.data_dir)))
 
 
 def _print_problems(problems: Sequence[object]) -> None:
@@ -196,9 +198,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
-    from ce_tutor.lessons.schema import Lesson
+    from ce_tutor.lessons.loader import json_schema
 
-    schema = Lesson.model_json_schema()
+    schema = json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "ce-tutor lesson"
     print(json.dumps(schema, indent=2))

@@ -21,7 +21,7 @@ from ce_tutor.lessons.schema import ExploreStep, PlotStep, ProseStep, QuizStep
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.catalog import Catalog
-    from ce_tutor.lessons.loader import LessonFile
+    from ce_tutor.lessons.files import LessonFile
     from ce_tutor.lessons.plots import PlotData
     from ce_tutor.progress import ProgressStore
 
@@ -348,10 +348,11 @@ def _wrap_item(text: str, width: int) -> str:
 
 def run_plain(args: argparse.Namespace) -> int:
     """Entry point from the CLI: load lessons and progress, then run the session."""
+    from ce_tutor.lessons.cache import LessonCache
     from ce_tutor.lessons.catalog import lesson_dirs, load_catalog
-    from ce_tutor.progress import ProgressError, ProgressStore
+    from ce_tutor.progress import ProgressError, ProgressStore, default_cache_dir
 
-    catalog = load_catalog(lesson_dirs(extra=args.lessons))
+    catalog = load_catalog(lesson_dirs(extra=args.lessons), LessonCache(default_cache_dir(args.data_dir)))
     for problem in catalog.problems:
         print(f"warning: {problem}", file=sys.stderr)
     if not catalog.lessons:

@@ -146,6 +146,15 @@ def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def default_cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Where validated lessons are cached (:mod:`ce_tutor.lessons.cache`): inside the data directory when one
+    was chosen (``explicit``, or ``$CE_TUTOR_HOME``), so that everything ce-tutor writes stays in that folder;
+    otherwise the platform's cache directory."""
+    if explicit is not None or os.environ.get(HOME_ENV):
+        return default_data_dir(explicit) / "cache" / "lessons"
+    return Path(platformdirs.user_cache_dir(APP_NAME)) / "lessons"
+
+
 class ProgressStore:
     """The progress database. Use from one thread; every write is committed before the method returns."""
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from ce_tutor.lessons.check import check_paths
+from ce_tutor.lessons.loader import validate
 from ce_tutor.lessons.schema import ExploreStep, Lesson, PlotStep, ProseStep, QuizStep
 from ce_tutor.lessons.template import render
 from ce_tutor.lessons.values import compute
@@ -34,7 +35,7 @@ SCREEN_COLUMNS = 76
 
 
 def _load(path: Path) -> Lesson:
-    return Lesson.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return validate(Lesson, yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="module")

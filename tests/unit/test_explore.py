@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from ce_tutor.lessons.explore import BIG_STEP, ExploreError, Explorer
+from ce_tutor.lessons.loader import validate
 from ce_tutor.lessons.schema import ExploreStep
 
 LESSON_ENV = {"scale": 2.0}
@@ -26,7 +27,7 @@ def explorer(**fields: Any) -> Explorer:
             "markers": [{"label": "you", "x": "q", "y": "ce"}],
         },
     }
-    return Explorer(ExploreStep.model_validate(step | fields), LESSON_ENV)
+    return Explorer(validate(ExploreStep, step | fields), LESSON_ENV)
 
 
 def test_it_starts_at_each_params_value_and_shows_everything():

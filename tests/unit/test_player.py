@@ -2,11 +2,12 @@
 
 import pytest
 
+from ce_tutor.lessons.loader import validate
 from ce_tutor.lessons.player import LessonRun
 from ce_tutor.lessons.schema import Lesson
 from ce_tutor.progress import ProgressStore
 
-LESSON = Lesson.model_validate(
+LESSON = validate(Lesson, 
     {
         "schema_version": 1,
         "id": "demo",

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from ce_tutor.lessons.loader import validate
 from ce_tutor.lessons.plots import PlotError, compute_plot
 from ce_tutor.lessons.problems import where
 from ce_tutor.lessons.schema import PlotSpec
@@ -16,7 +17,7 @@ ENV = {"p": np.array([0.7, 0.2, 0.1]), "top": 0.7}
 
 def spec(**fields: Any) -> PlotSpec:
     base: dict[str, Any] = {"x_label": "p", "y_label": "loss", "x": {"min": 0, "max": 1, "points": 11}}
-    return PlotSpec.model_validate(base | fields)
+    return validate(PlotSpec, base | fields)
 
 
 def test_a_line_plot_runs_its_formula_over_the_grid():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from ce_tutor.lessons.loader import validate
 from ce_tutor.lessons.schema import QuizStep
 from ce_tutor.quiz import QuizSession, Verdict, VariantError, draw_variant, variant_seed
 
-STEP = QuizStep.model_validate(
+STEP = validate(QuizStep, 
     {
         "type": "quiz",
         "id": "ce-of-p",
@@ -137,13 +140,13 @@ def test_the_solution_after_solving_is_not_a_reveal() -> None:
 
 
 def test_without_worked_steps_the_solution_is_the_answer() -> None:
-    step = STEP.model_copy(update={"solution": []})
+    step = dataclasses.replace(STEP, solution=[])
     s, _ = session(step)
     assert s.solution() == [f"The answer is {s.variant.answer:.3f}."]
 
 
 def test_a_choice_quiz_solution_names_the_right_option() -> None:
-    step = QuizStep.model_validate(
+    step = validate(QuizStep, 
         {
             "type": "quiz",
             "id": "mc",
@@ -170,7 +173,7 @@ def test_a_new_variant_starts_afresh() -> None:
 
 
 def test_a_quiz_that_cannot_be_drawn_raises_variant_error() -> None:
-    broken = STEP.model_copy(update={"prompt": "{nope}"})
+    broken = dataclasses.replace(STEP, prompt="{nope}")
     with pytest.raises(VariantError):
         session(broken)
 

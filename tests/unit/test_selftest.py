@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from ce_tutor.lessons.loader import validate
 from ce_tutor.lessons.schema import QuizStep
 from ce_tutor.quiz import VariantError, draw_variant, selftest
 
@@ -34,7 +35,7 @@ CHOICE = {
 
 
 def check(base: dict[str, object], variants: int = 30, **changes: object) -> list[str]:
-    step = QuizStep.model_validate({**base, **changes})
+    step = validate(QuizStep, {**base, **changes})
     return selftest(step, {}, "lesson", variants=variants)
 
 
@@ -54,7 +55,7 @@ def test_a_problem_in_every_variant_is_reported_once_with_a_count() -> None:
 
 
 def test_non_finite_answers_are_reported_with_a_reproducible_example() -> None:
-    step = QuizStep.model_validate(
+    step = validate(QuizStep, 
         {"type": "quiz", "id": "inv", "params": {"n": {"randint": [0, 3]}}, "prompt": "1/{n}?", "answer": "1/n"}
     )
     line = only(selftest(step, {}, "lesson", variants=40), "cannot draw", "not a finite number", "n=0")
@@ -113,6 +114,6 @@ def test_choice_quiz_defects_are_reported() -> None:
 
 
 def test_the_self_test_is_deterministic() -> None:
-    step = QuizStep.model_validate({**GOOD, "answer": "ln(p - 0.5)"})
+    step = validate(QuizStep, {**GOOD, "answer": "ln(p - 0.5)"})
     first = selftest(step, {}, "lesson", variants=50, seed=5)
     assert first and first == selftest(step, {}, "lesson", variants=50, seed=5)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from ce_tutor.lessons.problems import LessonLoadError, Problem
 
 if TYPE_CHECKING:
-    from ce_tutor.lessons.loader import LessonFile
+    from ce_tutor.lessons.cache import LessonCache
+    from ce_tutor.lessons.files import LessonFile
 
 ENV_VAR = "CE_TUTOR_LESSONS"
 SUFFIXES = (".yaml", ".yml")
@@ -56,19 +57,22 @@ class Catalog:
         return [lf.lesson.id for lf in self.lessons]
 
 
-def load_catalog(paths: Sequence[Path]) -> Catalog:
+def load_catalog(paths: Sequence[Path], cache: LessonCache | None = None) -> Catalog:
     """Load the lesson files in ``paths`` (folders: their ``*.yaml``/``*.yml`` by name; or single files).
 
     Never raises for a bad file or folder: problems are collected. A lesson whose id is already taken is
     left out; unknown or cyclic ``requires`` are reported and otherwise ignored for the order.
+    With a ``cache``, files validated before are taken from it, without YAML or pydantic.
     """
-    from ce_tutor.lessons.loader import load_lesson  # the heavy part: YAML and pydantic
-
     files, problems = lesson_files(paths)
+    if cache is not None:
+        load = cache.load
+    else:
+        from ce_tutor.lessons.loader import load_lesson as load  # the heavy part: YAML and pydantic
     loaded: list[LessonFile] = []
     for file in files:
         try:
-            loaded.append(load_lesson(file))
+            loaded.append(load(file))
         except LessonLoadError as exc:
             problems += exc.problems
     lessons = _unique_lessons(loaded, problems)

@@ -19,7 +19,7 @@ from ce_tutor import formula
 from ce_tutor.lessons import template
 from ce_tutor.lessons.catalog import lesson_files, load_catalog, shipped_lessons_dir
 from ce_tutor.lessons.explore import ExploreError, Explorer, decimals
-from ce_tutor.lessons.loader import LessonFile
+from ce_tutor.lessons.files import LessonFile
 from ce_tutor.lessons.plots import PlotData, PlotError, compute_plot
 from ce_tutor.lessons.problems import LessonLoadError, Problem, where
 from ce_tutor.lessons.runtime import lesson_env

@@ -13,77 +13,54 @@ Schema errors from pydantic are rewritten in plain words (``steps[2]: unknown ke
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 import re
 import types
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from ce_tutor.lessons.files import MAX_BYTES, LessonFile, YamlPath, read_bytes
+from ce_tutor.lessons.files import fail as _fail
+from ce_tutor.lessons.files import line_of as _line_of
 from ce_tutor.lessons.problems import LessonLoadError, Problem, where
 from ce_tutor.lessons.schema import SCHEMA_VERSION, Lesson, Name, Slug
 
-MAX_BYTES = 256 * 1024  #: the largest lesson file read
+__all__ = [
+    "MAX_BYTES", "LessonFile", "json_schema", "load_lesson", "load_lesson_bytes", "read_bytes", "validate"
+]
+
 MAX_DEPTH = 40  #: the deepest nesting of lists and mappings
 MAX_PROBLEMS = 50  #: problems listed per file; any more are counted in one last line
-
-YamlPath = tuple[Any, ...]  # keys and list indices from the top of the file, e.g. ("steps", 3, "prompt")
-
-
-@dataclass(frozen=True, eq=False)
-class LessonFile:
-    """A validated lesson, where it came from, and the line of every value in the file.
-
-    ``lines`` maps a YAML path such as ``("steps", 3, "prompt")`` to its 1-based line (for a mapping
-    entry, the line of its key). Compared by identity, so it can key caches.
-    """
-
-    path: Path
-    lesson: Lesson
-    lines: Mapping[YamlPath, int] = field(repr=False)
-    #: for each text value: the line of its first character, and its text if it is a literal block (``|``)
-    texts: Mapping[YamlPath, tuple[int, str | None]] = field(default_factory=dict, repr=False)
-
-    def line_of(self, *path: Any) -> int | None:
-        """The line of ``path``, or of its nearest ancestor that has one."""
-        return _line_of(self.lines, path)
-
-    def line_at(self, path: YamlPath, offset: int) -> int | None:
-        """The line of character ``offset`` of the text at ``path`` (exact in ``|`` blocks, else its start)."""
-        if path not in self.texts:
-            return self.line_of(*path)
-        first, literal = self.texts[path]
-        return first + literal[:offset].count("\n") if literal is not None else first
-
 
 def load_lesson(path: str | Path) -> LessonFile:
     """Read and validate one lesson file; raise LessonLoadError listing every problem in it."""
     path = Path(path)
+    return load_lesson_bytes(path, read_bytes(path))
+
+
+def load_lesson_bytes(path: Path, data: bytes) -> LessonFile:
+    """Validate ``data``, the bytes read from ``path`` (by :func:`read_bytes`); raise LessonLoadError."""
     name = str(path)
-    text = _read_text(path, name)
+    text = _decode(data, name)
     try:
         reader = _Reader(text, name)
-        data = reader.read()
+        content = reader.read()
     except yaml.YAMLError as exc:
         raise LessonLoadError([_syntax_problem(exc, text, name)]) from None
-    return LessonFile(path, _validate(data, reader.lines, name), reader.lines, reader.texts)
+    return LessonFile(path, _validate(content, reader.lines, name), reader.lines, reader.texts)
 
 
 # -- bytes to text -----------------------------------------------------------------------------------------
 # Characters YAML refuses (C0/C1 controls other than tab and newlines, DEL, non-characters).
 _UNPRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-_TOO_BIG = f"the file is too big (more than {MAX_BYTES // 1024} KiB)"
-
-
-def _fail(name: str, line: int | None, message: str) -> LessonLoadError:
-    return LessonLoadError([Problem(name, line, message)])
 
 
 def _failures(problems: list[Problem]) -> LessonLoadError:
@@ -95,19 +72,8 @@ def _failures(problems: list[Problem]) -> LessonLoadError:
     return LessonLoadError([*problems[:MAX_PROBLEMS], more])
 
 
-def _read_text(path: Path, name: str) -> str:
-    """The file's text, refusing what is too big, binary, not UTF-8 or empty."""
-    try:
-        if not path.is_file():
-            raise _fail(name, None, "no such file" if not path.exists() else "not a regular file")
-        if path.stat().st_size > MAX_BYTES:
-            raise _fail(name, 1, _TOO_BIG)
-        with path.open("rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise _fail(name, None, f"cannot read the file: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise _fail(name, 1, _TOO_BIG)
+def _decode(data: bytes, name: str) -> str:
+    """The text of a lesson file's bytes, refusing what is binary, not UTF-8 or empty."""
     if b"\0" in data:
         at = data.index(b"\0")
         line = data.count(b"\n", 0, at) + 1
@@ -286,11 +252,32 @@ def _validate(data: Any, lines: Mapping[YamlPath, int], name: str) -> Lesson:
         message = f"schema_version {version} is newer than this ce-tutor understands ({SCHEMA_VERSION})"
         raise _fail(name, line, message)
     try:
-        return Lesson.model_validate(data)
+        return validate(Lesson, data)
     except ValidationError as exc:
         issues = _select([_issue(error, data) for error in exc.errors(include_url=False)], data)
         problems = {_problem(issue, lines, name) for issue in issues}
         raise _failures(sorted(problems, key=lambda p: (p.line or 0, p.message))) from None
+
+
+_T = TypeVar("_T")
+
+
+def validate(cls: type[_T], data: Any) -> _T:
+    """``data`` (plain dicts and lists) validated as a ``cls`` from :mod:`ce_tutor.lessons.schema`.
+
+    Raises pydantic's ValidationError; :func:`load_lesson` turns those into plain-worded problems.
+    """
+    return _adapter(cls).validate_python(data)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a lesson file."""
+    return _adapter(Lesson).json_schema()
+
+
+@functools.cache
+def _adapter(cls: type[_T]) -> TypeAdapter[_T]:
+    return TypeAdapter(cls)
 
 
 @dataclass
@@ -377,9 +364,9 @@ def _at(data: Any, path: YamlPath) -> Any:
 def _problem(issue: _Issue, lines: Mapping[YamlPath, int], name: str) -> Problem:
     kind, error, path = issue.error["type"], issue.error, issue.path
     line_path = path
-    if kind == "extra_forbidden" or issue.key_error:
+    if kind in _UNKNOWN_KEY or issue.key_error:
         place = where(path[:-1]) + (f" (key {_show(path[-1])})" if issue.key_error else "")
-        if kind == "extra_forbidden":
+        if kind in _UNKNOWN_KEY:
             text = f"unknown key {_show(path[-1])}{_did_you_mean(path[-1], issue.loc[:-1])}"
         else:
             text = _describe(kind, error)
@@ -399,6 +386,9 @@ def _problem(issue: _Issue, lines: Mapping[YamlPath, int], name: str) -> Problem
         place, text = where(path), _describe(kind, error)
     line = lines.get(line_path) or _line_of(lines, path) or 1
     return Problem(name, line, f"{place}: {text}" if place else text)
+
+
+_UNKNOWN_KEY = ("extra_forbidden", "unexpected_keyword_argument")  # a model's and a dataclass's word for it
 
 
 def _describe(kind: str, error: Mapping[str, Any]) -> str:
@@ -430,14 +420,6 @@ def _describe(kind: str, error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _line_of(lines: Mapping[YamlPath, int], path: YamlPath) -> int | None:
-    """The line of ``path``, or of its nearest ancestor that has one."""
-    for end in range(len(path), -1, -1):
-        if path[:end] in lines:
-            return lines[path[:end]]
-    return None
-
-
 def _show(value: Any) -> str:
     return f"'{_clip(value)}'" if isinstance(value, str) else repr(value)
 
@@ -465,7 +447,7 @@ def _either(words: Any) -> str:
 
 
 def _pattern(annotated: Any) -> str:
-    return next(m.pattern for m in get_args(annotated)[1].metadata if getattr(m, "pattern", None))
+    return next(m.constraints["pattern"] for m in get_args(annotated)[1:] if "pattern" in m.constraints)
 
 
 _PATTERNS = {
@@ -476,7 +458,8 @@ _TYPES = {
     "string_type": "text", "float_type": "a number", "float_parsing": "a number", "int_type": "a whole number",
     "int_parsing": "a whole number", "int_from_float": "a whole number", "bool_type": "true or false",
     "bool_parsing": "true or false", "list_type": "a list", "tuple_type": "a list", "dict_type": "a mapping",
-    "model_type": "a mapping", "model_attributes_type": "a mapping", "finite_number": "a finite number",
+    "model_type": "a mapping", "model_attributes_type": "a mapping", "dataclass_type": "a mapping",
+    "dataclass_args_type": "a mapping", "finite_number": "a finite number",
 }
 _BOUNDS = {
     "greater_than": ("more than", "gt"), "greater_than_equal": ("at least", "ge"),
@@ -492,9 +475,15 @@ _UNIONS = {
 }
 
 
-# -- "did you mean": the fields of the model a pydantic location points into ------------------------------
+# -- "did you mean": the fields of the class a pydantic location points into ------------------------------
 def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+@functools.cache
+def _fields(model: type) -> dict[str, Any]:
+    """A lesson class's fields and their types (the schema's annotations are strings until resolved)."""
+    return get_type_hints(model, include_extras=True)
 
 
 def _unwrap(tp: Any) -> Any:
@@ -516,17 +505,16 @@ def _inside(tp: Any, part: Any) -> Any:
     """The type found at ``part`` (a field, key, index or union member tag) inside ``tp``, or None."""
     tp = _unwrap(tp)
     if _is_model(tp):
-        found = tp.model_fields.get(part)
-        return found.annotation if found else None
+        return _fields(tp).get(part)
     if get_origin(tp) in (Union, types.UnionType):
         return next((m for m in _members(tp) if _is_model(m) and part in (m.__name__, _step_type(m))), None)
     args = get_args(tp)
     return args[-1] if get_origin(tp) in (list, dict, tuple) and args else None
 
 
-def _step_type(model: type[BaseModel]) -> str | None:
-    annotation = model.model_fields.get("type")
-    return get_args(annotation.annotation)[0] if annotation else None
+def _step_type(model: type) -> str | None:
+    annotation = _fields(model).get("type")
+    return get_args(annotation)[0] if annotation else None
 
 
 def _did_you_mean(key: Any, loc: tuple[Any, ...]) -> str:
@@ -534,7 +522,7 @@ def _did_you_mean(key: Any, loc: tuple[Any, ...]) -> str:
     for part in loc:
         tp = _inside(tp, part) if tp is not None else None
     tp = _unwrap(tp)
-    close = difflib.get_close_matches(str(key), list(tp.model_fields), n=1) if _is_model(tp) else []
+    close = difflib.get_close_matches(str(key), list(_fields(tp)), n=1) if _is_model(tp) else []
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

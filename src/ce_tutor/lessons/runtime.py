@@ -5,7 +5,7 @@ from __future__ import annotations
 from weakref import WeakKeyDictionary
 
 from ce_tutor.lessons import values
-from ce_tutor.lessons.loader import LessonFile
+from ce_tutor.lessons.files import LessonFile
 from ce_tutor.lessons.problems import LessonLoadError, Problem
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.catalog import Catalog
-    from ce_tutor.lessons.loader import LessonFile
+    from ce_tutor.lessons.files import LessonFile
     from ce_tutor.lessons.player import LessonRun
     from ce_tutor.progress import LessonProgress, ProgressStore
     from ce_tutor.tui import AppOptions
@@ -106,7 +106,13 @@ def load_lessons(options: AppOptions) -> Catalog:
     """Load the lesson catalog (in a worker thread) and warm the imports of the lesson player."""
     from ce_tutor.lessons.catalog import load_catalog
 
-    catalog = load_catalog(options.lesson_dirs)
+    cache = None
+    if options.cache_lessons:
+        from ce_tutor.lessons.cache import LessonCache
+        from ce_tutor.progress import default_cache_dir
+
+        cache = LessonCache(default_cache_dir(options.data_dir))
+    catalog = load_catalog(options.lesson_dirs, cache)
     import ce_tutor.tui.screens.player  # noqa: F401 - so that the first lesson opens at once
 
     return catalog

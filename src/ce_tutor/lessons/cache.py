@@ -1,0 +1,149 @@
+"""The lesson cache: lessons that passed validation, kept so that later starts need neither YAML nor pydantic.
+
+Validating a lesson file takes YAML and pydantic, which together add about 12 MiB to a process that
+otherwise has no use for them. So once a file has passed, its :class:`~ce_tutor.lessons.files.LessonFile`
+content (the lesson and the line of every value) is pickled into the cache, under a key made of the
+file's bytes and a fingerprint of the code that reads lesson files. The next start finds it there by
+reading the file and hashing it; an edited file, or another version of ce-tutor, simply misses.
+
+The cache is only ever a copy: a missing, unreadable, corrupt or read-only cache costs time, never a
+wrong lesson and never an error. Files with problems are not cached (their problems are found again).
+
+Unpickling runs no code beyond building the lesson classes of :mod:`ce_tutor.lessons.schema` and
+plain containers: :class:`_LessonUnpickler` refuses every other global, as the :mod:`pickle` docs
+advise ("Restricting Globals").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import io
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from ce_tutor.lessons import schema
+from ce_tutor.lessons.files import LessonFile, read_bytes
+from ce_tutor.lessons.schema import Lesson
+
+MAX_ENTRIES = 64  #: cached lessons kept; the least recently used go first
+_SUFFIX = ".pickle"
+_PROTOCOL = 5
+#: The classes a cached lesson is made of: the dataclasses of the schema, and nothing else.
+_ALLOWED = frozenset(
+    name for name, value in vars(schema).items() if isinstance(value, type) and dataclasses.is_dataclass(value)
+)
+
+
+class LessonCache:
+    """Validated lessons in ``directory``, keyed by the content of their files."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.hits = 0
+        self.misses = 0
+
+    def load(self, path: Path, validate: Callable[[Path, bytes], LessonFile] | None = None) -> LessonFile:
+        """The lesson in ``path``: from the cache if its content was validated before, else validated now
+        (by ``validate``, :func:`ce_tutor.lessons.loader.load_lesson_bytes` by default) and cached.
+
+        Raises LessonLoadError, as the loader does, when the file cannot be read or is not a valid lesson.
+        """
+        data = read_bytes(path)
+        entry = self.directory / (_key(data) + _SUFFIX)
+        cached = _read(entry)
+        if cached is not None:
+            self.hits += 1
+            lesson, lines, texts = cached
+            return LessonFile(path, lesson, lines, texts)
+        self.misses += 1
+        if validate is None:
+            from ce_tutor.lessons.loader import load_lesson_bytes as validate
+        lf = validate(path, data)
+        self._write(entry, (lf.lesson, dict(lf.lines), dict(lf.texts)))
+        return lf
+
+    def _write(self, entry: Path, content: object) -> None:
+        """Store ``content`` in ``entry`` atomically (a reader sees the old entry or the whole new one)."""
+        temporary: str | None = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("wb", dir=self.directory, suffix=".tmp", delete=False) as f:
+                temporary = f.name
+                pickle.dump(content, f, protocol=_PROTOCOL)
+            os.replace(temporary, entry)
+            temporary = None
+            self._prune()
+        except OSError:  # a read-only or full disk: the lesson is just not cached
+            pass
+        finally:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+
+    def _prune(self) -> None:
+        entries = sorted(self.directory.glob("*" + _SUFFIX), key=_mtime, reverse=True)
+        for old in entries[MAX_ENTRIES:]:
+            old.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _read(entry: Path) -> tuple[Lesson, dict, dict] | None:
+    """The cached content in ``entry``, or None if there is none or it is not a well-formed entry."""
+    try:
+        data = entry.read_bytes()
+    except OSError:
+        return None
+    try:
+        content = _LessonUnpickler(io.BytesIO(data)).load()
+    except Exception:  # noqa: BLE001 - a corrupt entry can fail in many ways; it is only a miss
+        return None
+    if not (
+        isinstance(content, tuple) and len(content) == 3 and isinstance(content[0], Lesson)
+        and isinstance(content[1], dict) and isinstance(content[2], dict)
+    ):
+        return None
+    try:
+        os.utime(entry)  # recently used: kept longest by _prune
+    except OSError:
+        pass
+    return content
+
+
+class _LessonUnpickler(pickle.Unpickler):
+    """Builds only the lesson classes of :mod:`ce_tutor.lessons.schema` (and pickle's plain containers)."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if module == schema.__name__ and name in _ALLOWED:
+            return getattr(schema, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the lesson cache")
+
+
+def _key(data: bytes) -> str:
+    return hashlib.sha256(_fingerprint() + data).hexdigest()
+
+
+@functools.cache
+def _fingerprint() -> bytes:
+    """What a cached lesson depends on besides its file: ce-tutor's version and the code that reads lessons."""
+    from ce_tutor import __version__
+    from ce_tutor.lessons import files
+
+    digest = hashlib.sha256(f"{__version__} {sys.version_info[:2]} {_PROTOCOL}".encode())
+    loader = Path(files.__file__).with_name("loader.py")  # not imported: it is what the cache spares
+    for source in (schema.__file__, files.__file__, loader):
+        try:
+            digest.update(Path(source).read_bytes())
+        except (OSError, TypeError):  # no source to read (a frozen app): the version has to do
+            pass
+    return digest.digest()
