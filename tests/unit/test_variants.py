@@ -7,12 +7,13 @@ import math
 import pydantic
 import pytest
 
+from ce_tutor.lessons.loader import validate
 from ce_tutor.lessons.schema import QuizStep
 from ce_tutor.quiz import Variant, VariantError, draw_variant, variant_seed
 
 
 def quiz(**fields: object) -> QuizStep:
-    return QuizStep.model_validate({"type": "quiz", "id": "q1", "prompt": "?", "answer": "0", **fields})
+    return validate(QuizStep, {"type": "quiz", "id": "q1", "prompt": "?", "answer": "0", **fields})
 
 
 def draw(step: QuizStep, seed: int = 7, env: dict[str, object] | None = None) -> Variant:
@@ -76,6 +77,34 @@ def test_randint_is_inclusive_and_gives_ints() -> None:
     step = quiz(params={"n": {"randint": [1, 3]}})
     values = [draw(step, seed).values["n"] for seed in range(60)]
     assert set(values) == {1, 2, 3} and all(type(n) is int for n in values)
+
+
+def test_normal_params_follow_the_normal_distribution() -> None:
+    step = quiz(params={"z": {"normal": [3, 2], "round": 6}})
+    values = [draw(step, seed).values["z"] for seed in range(4000)]
+    mean = sum(values) / len(values)
+    sd = math.sqrt(sum((z - mean) ** 2 for z in values) / (len(values) - 1))
+    within_one_sd = sum(abs(z - 3) < 2 for z in values) / len(values)
+    # standard errors: 0.03 for the mean, 0.02 for the sd, 0.007 for the share (0.6827)
+    assert abs(mean - 3) < 0.15 and abs(sd - 2) < 0.1 and abs(within_one_sd - 0.6827) < 0.035
+
+
+def test_uniform_params_cover_their_whole_range() -> None:
+    step = quiz(params={"p": {"uniform": [-1, 1], "round": 6}})
+    values = [draw(step, seed).values["p"] for seed in range(2000)]
+    assert min(values) < -0.99 and max(values) > 0.99 and abs(sum(values) / len(values)) < 0.05
+
+
+def test_draws_are_pinned_so_a_python_upgrade_keeps_every_learners_numbers() -> None:
+    # Draws use only random.random(), whose sequence Python promises to keep for a seed; if this changes,
+    # every learner's quiz numbers change.
+    step = quiz(params={"p": {"uniform": [0, 1], "round": 6}, "n": {"randint": [1, 100]}})
+    assert dict(draw(step, 1).values) == {"p": 0.134364, "n": 85}
+
+
+def test_a_randint_range_too_wide_to_draw_evenly_is_a_variant_error() -> None:
+    with pytest.raises(VariantError, match="too wide"):
+        draw(quiz(params={"n": {"randint": [0, 2**60]}}))
 
 
 def test_choice_picks_one_of_the_listed_values() -> None:

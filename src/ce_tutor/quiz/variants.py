@@ -7,11 +7,18 @@ ones.
 
 Parameters are rounded as they are drawn, *before* derived values and the answer are computed, so every
 number the learner is graded against follows from exactly the numbers on the screen.
+
+Draws come from the standard library's Mersenne Twister, built on ``random()`` alone: Python promises
+that ``random()`` gives the same sequence for the same seed in every version, which it does not promise
+for ``uniform``, ``gauss`` or ``randint``, so a learner's numbers survive an upgrade. (numpy's generators
+would do as well, but importing ``numpy.random`` costs the app about 3 MiB for these few numbers.)
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import random
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -111,7 +118,7 @@ def draw_variant(
     """
     if max_redraws < 0:
         raise ValueError(f"max_redraws must be 0 or more, got {max_redraws}")
-    values = _values_meeting_requirements(step, lesson_env, np.random.default_rng(seed), max_redraws)
+    values = _values_meeting_requirements(step, lesson_env, random.Random(seed), max_redraws)
     choices = step.choices or []
     try:
         prompt = template.render(step.prompt, values)
@@ -132,7 +139,7 @@ def _is_correct(option: Option, index: int, values: Mapping[str, object]) -> boo
 
 
 def _values_meeting_requirements(
-    step: QuizStep, lesson_env: Mapping[str, object], rng: np.random.Generator, max_redraws: int
+    step: QuizStep, lesson_env: Mapping[str, object], rng: random.Random, max_redraws: int
 ) -> dict[str, object]:
     failures: Counter[str] = Counter()
     for _ in range(1 + max_redraws):
@@ -148,7 +155,7 @@ def _values_meeting_requirements(
 
 
 def _draw_values(
-    step: QuizStep, lesson_env: Mapping[str, object], rng: np.random.Generator
+    step: QuizStep, lesson_env: Mapping[str, object], rng: random.Random
 ) -> dict[str, object]:
     """The lesson's values, freshly drawn params, then the derived values computed from them."""
     values = dict(lesson_env)
@@ -160,20 +167,33 @@ def _draw_values(
         raise VariantError(f"derived value {exc}", values) from None
 
 
-def _draw_param(name: str, spec: ParamSpec, rng: np.random.Generator) -> object:
+def _draw_param(name: str, spec: ParamSpec, rng: random.Random) -> object:
     """One parameter, rounded as it will be shown."""
     try:
         match spec:
             case Uniform(uniform=(low, high)):
-                value: object = round_value(rng.uniform(low, high), spec.round)
+                value: object = round_value(low + (high - low) * rng.random(), spec.round)
             case Normal(normal=(mean, sd)):
-                value = round_value(rng.normal(mean, sd), spec.round)
+                value = round_value(mean + sd * _standard_normal(rng), spec.round)
             case RandInt(randint=(low, high)):
-                value = int(rng.integers(low, high, endpoint=True))
+                value = low + _below(high - low + 1, rng)
             case Choice(choice=items):
-                value = items[int(rng.integers(len(items)))]
+                value = items[_below(len(items), rng)]
     except (ValueError, OverflowError) as exc:
         raise VariantError(f"param '{name}' cannot be drawn from {spec!r}: {exc}") from None
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         raise VariantError(f"param '{name}' drew {value}, not a finite number, from {spec!r}")
     return value
+
+
+def _standard_normal(rng: random.Random) -> float:
+    """A standard normal number (Box-Muller); ``1 - random()`` lies in (0, 1], so the log is finite."""
+    radius = math.sqrt(-2.0 * math.log(1.0 - rng.random()))
+    return radius * math.cos(2.0 * math.pi * rng.random())
+
+
+def _below(n: int, rng: random.Random) -> int:
+    """A whole number from 0 to n - 1, each as likely (to within 2**-53 * n)."""
+    if n > 2**53:
+        raise ValueError("the range is too wide (more than 2**53 numbers)")
+    return min(int(rng.random() * n), n - 1)
