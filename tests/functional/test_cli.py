@@ -50,6 +50,17 @@ def test_list_prints_the_curriculum_in_order(cli):
         assert lf.lesson.title in line and f"({len(lf.lesson.steps)} steps)" in line
 
 
+def test_validated_lessons_are_cached_in_the_data_dir_and_a_damaged_cache_changes_nothing(cli):
+    first = no_traceback(cli("list"))
+    entries = sorted((cli.home / "cache" / "lessons").glob("*.pickle"))
+    assert first.returncode == 0 and len(entries) == len(SHIPPED)
+    for entry in entries:
+        entry.write_bytes(b"damaged")
+    second = no_traceback(cli("list"))
+    assert (second.returncode, second.stdout, second.stderr) == (0, first.stdout, first.stderr)
+    assert all(entry.read_bytes() != b"damaged" for entry in entries)
+
+
 def test_list_includes_lessons_from_lessons_dir_and_env(cli, tmp_path):
     extra = tmp_path / "mine"
     good = (shipped_lessons_dir() / "01-softmax.yaml").read_text(encoding="utf-8")
