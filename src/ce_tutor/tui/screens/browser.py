@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from ce_tutor.tui.screens.base import TutorScreen
+from ce_tutor.tui.widgets.footer import TutorFooter
 from ce_tutor.tui.widgets.lesson_list import LessonList
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class BrowserScreen(TutorScreen[None]):
             yield Static("[b]ce-tutor[/b]  cross-entropy, step by step")
             yield Static(id="tally")
         yield Static("Loading lessons…", id="loading")
-        yield Footer(compact=True)
+        yield TutorFooter(compact=True)
 
     async def watch_library(self, library: Library | None) -> None:
         if library is None:
@@ -85,7 +86,7 @@ class BrowserScreen(TutorScreen[None]):
             widgets.append(notice)
         if not library.catalog.lessons:
             widgets = [Static("No lessons found.", id="empty"), *widgets[2:]]
-        await self.mount_all(widgets, before=self.query_one(Footer))
+        await self.mount_all(widgets, before=self.query_one(TutorFooter))
         self.fit_size(self.app.size)
         self.refresh_lessons()
         if library.catalog.lessons:

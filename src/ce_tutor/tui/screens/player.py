@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from ce_tutor.tui.screens.base import TutorScreen
+from ce_tutor.tui.widgets.footer import TutorFooter
 from ce_tutor.tui.widgets.quiz import QuizView
 from ce_tutor.tui.widgets.step_header import StepHeader
 from ce_tutor.tui.widgets.steps import step_view
@@ -40,7 +41,7 @@ class PlayerScreen(TutorScreen[str | None]):
     def compose(self) -> ComposeResult:
         yield StepHeader()
         yield Container(id="step")
-        yield Footer(compact=True, show_command_palette=False)  # room for the step's keys
+        yield TutorFooter(compact=True, show_command_palette=False)  # room for the step's keys
 
     async def on_mount(self) -> None:
         await self.show_step()
