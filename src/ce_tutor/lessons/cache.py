@@ -24,7 +24,6 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from ce_tutor.lessons import schema
@@ -48,9 +47,9 @@ class LessonCache:
         self.hits = 0
         self.misses = 0
 
-    def load(self, path: Path, validate: Callable[[Path, bytes], LessonFile] | None = None) -> LessonFile:
+    def load(self, path: Path) -> LessonFile:
         """The lesson in ``path``: from the cache if its content was validated before, else validated now
-        (by ``validate``, :func:`ce_tutor.lessons.loader.load_lesson_bytes` by default) and cached.
+        (:func:`ce_tutor.lessons.loader.load_lesson_bytes`, which imports YAML and pydantic) and cached.
 
         Raises LessonLoadError, as the loader does, when the file cannot be read or is not a valid lesson.
         """
@@ -62,9 +61,9 @@ class LessonCache:
             lesson, lines, texts = cached
             return LessonFile(path, lesson, lines, texts)
         self.misses += 1
-        if validate is None:
-            from ce_tutor.lessons.loader import load_lesson_bytes as validate
-        lf = validate(path, data)
+        from ce_tutor.lessons.loader import load_lesson_bytes
+
+        lf = load_lesson_bytes(path, data)
         self._write(entry, (lf.lesson, dict(lf.lines), dict(lf.texts)))
         return lf
 

@@ -33,9 +33,7 @@ from ce_tutor.lessons.files import line_of as _line_of
 from ce_tutor.lessons.problems import LessonLoadError, Problem, where
 from ce_tutor.lessons.schema import SCHEMA_VERSION, Lesson, Name, Slug
 
-__all__ = [
-    "MAX_BYTES", "LessonFile", "json_schema", "load_lesson", "load_lesson_bytes", "read_bytes", "validate"
-]
+__all__ = ["MAX_BYTES", "LessonFile", "json_schema", "load_lesson", "load_lesson_bytes", "validate"]
 
 MAX_DEPTH = 40  #: the deepest nesting of lists and mappings
 MAX_PROBLEMS = 50  #: problems listed per file; any more are counted in one last line

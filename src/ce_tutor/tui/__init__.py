@@ -19,7 +19,6 @@ class AppOptions:
     theme: str | None = None
     ascii: bool = False
     lesson: str | None = None
-    cache_lessons: bool = True  # keep validated lessons in the cache (see ce_tutor.lessons.cache)
 
 
 def run(options: AppOptions) -> int:

@@ -104,15 +104,11 @@ class Library:
 
 def load_lessons(options: AppOptions) -> Catalog:
     """Load the lesson catalog (in a worker thread) and warm the imports of the lesson player."""
+    from ce_tutor.lessons.cache import LessonCache
     from ce_tutor.lessons.catalog import load_catalog
+    from ce_tutor.progress import default_cache_dir
 
-    cache = None
-    if options.cache_lessons:
-        from ce_tutor.lessons.cache import LessonCache
-        from ce_tutor.progress import default_cache_dir
-
-        cache = LessonCache(default_cache_dir(options.data_dir))
-    catalog = load_catalog(options.lesson_dirs, cache)
+    catalog = load_catalog(options.lesson_dirs, LessonCache(default_cache_dir(options.data_dir)))
     import ce_tutor.tui.screens.player  # noqa: F401 - so that the first lesson opens at once
 
     return catalog
