@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 from ce_tutor.tui import AppOptions
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.screens.browser import BrowserScreen
+from ce_tutor.tui.workarounds import stop_styles_cache_leak
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -53,6 +54,7 @@ class TutorApp(App[None]):
 
     def __init__(self, options: AppOptions) -> None:
         super().__init__()
+        stop_styles_cache_leak()
         self.options = options
         self.library: Library | None = None
         self.crash_log: Path | None = None
