@@ -6,9 +6,8 @@ import asyncio
 import gc
 
 from textual.widgets._footer import FooterKey
-from tui_helpers import loaded, make_app
+from tui_helpers import make_app, open_first_lesson
 
-from ce_tutor.tui.screens.player import PlayerScreen
 from ce_tutor.tui.widgets.footer import TutorFooter
 
 ROUNDS = 6  # each round: two steps forward, two back, so 24 step changes and as many footer recomposes
@@ -25,11 +24,7 @@ def test_moving_through_steps_does_not_keep_removed_footer_keys(tmp_path):
 
     async def main() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            await loaded(pilot)
-            await pilot.press("enter")
-            await pilot.pause()
-            player = app.screen
-            assert isinstance(player, PlayerScreen)
+            player = await open_first_lesson(pilot)
             assert player.query(TutorFooter)
             run = player.run
             for _ in range(ROUNDS):

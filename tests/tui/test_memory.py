@@ -5,19 +5,40 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Label
+from tui_helpers import make_app, open_first_lesson
 
+from ce_tutor.tui.widgets.explorer import ExplorerView
+from ce_tutor.tui.widgets.plot import LessonPlot
+from ce_tutor.tui.widgets.quiz import QuizView
+from ce_tutor.tui.widgets.steps import PlotView, ProseView
 from ce_tutor.tui.workarounds import stop_styles_cache_leak
+
+STEP_VIEWS = (ProseView, PlotView, ExplorerView, QuizView)
 
 
 def live(kind: type | tuple[type, ...]) -> int:
     """Objects of ``kind`` the collector tracks, unreachable ones included (no collection is run here)."""
     return sum(isinstance(obj, kind) for obj in gc.get_objects())
+
+
+@contextmanager
+def no_automatic_collection() -> Iterator[None]:
+    """Python's own collections run at moments no test can predict: switch them off, so that only the
+    collections the app runs itself free anything."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class Cards(App[None]):
@@ -56,3 +77,25 @@ def test_the_workaround_applies_once():
     stop_styles_cache_leak()
     assert stop_styles_cache_leak() is False
     assert isinstance(StylesCache.__dict__["get_inner_outer"], staticmethod)
+
+
+def test_the_player_frees_the_steps_it_leaves(tmp_path):
+    """Each step change runs a full collection once the new step is painted: the old step's widgets (a
+    cycle: each knows its parent) would otherwise wait for Python's next full collection, which comes only
+    after many thousand new objects."""
+    app = make_app(tmp_path)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            player = await open_first_lesson(pilot)
+            with no_automatic_collection():
+                for key, index in (("n", 1), ("n", 2), ("p", 1), ("p", 0), ("n", 1), ("n", 2), ("n", 3)):
+                    await pilot.press(key)
+                    await pilot.pause()
+                    assert player.run.index == index
+                await pilot.pause()
+                assert isinstance(player.query_one("#step").children[0], QuizView)
+                assert live(STEP_VIEWS) == 1  # the step on the screen
+                assert live(LessonPlot) == 0  # each plot had subscribed to the app's theme changes
+
+    asyncio.run(main())

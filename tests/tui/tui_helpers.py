@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 from ce_tutor.tui import AppOptions
 from ce_tutor.tui.app import TutorApp
+from ce_tutor.tui.screens.player import PlayerScreen
 
 DATA = Path(__file__).parent / "data"
 LESSONS = DATA / "lessons"
@@ -36,6 +37,16 @@ async def loaded(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def open_first_lesson(pilot: Pilot[Any]) -> PlayerScreen:
+    """From a fresh app: wait for the lessons, open the first one from the browser, return the player."""
+    await loaded(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+    player = pilot.app.screen
+    assert isinstance(player, PlayerScreen)
+    return player
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -58,6 +59,10 @@ class PlayerScreen(TutorScreen[str | None]):
         view = step_view(run, ascii=self.ascii)
         await body.mount(view)
         self.focus_soon(view.answer_box if isinstance(view, QuizView) and not view.session.solved else view)
+        # The old step's widgets are cyclic garbage (each knows its parent), which only a full collection
+        # frees, and Python runs one only after many thousand new objects have survived: freeing them here,
+        # once the new step is painted, keeps the peak RSS of a lesson about 3 MiB lower.
+        self.call_after_refresh(gc.collect)
 
     async def action_next(self) -> None:
         if self.run.next():

@@ -52,6 +52,11 @@ class LessonPlot(PlotextPlot):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._follow_theme())
         self._follow_theme()
 
+    def on_unmount(self) -> None:
+        # The signal's list of subscribers holds the plot (through its callback) until the theme next
+        # changes: without this, every plot of a lesson stayed alive, with its picture, to the end.
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def _follow_theme(self) -> None:
         """plotext's "clear" theme (the terminal's own colours) for ANSI themes, else the app's colours."""
         self.theme = "clear" if is_ansi_theme(self.app) else "auto"
