@@ -200,3 +200,61 @@ print(cache.hits, sorted(m for m in ("yaml", "pydantic", "pydantic_core", "numpy
     assert result.returncode == 0, result.stderr
     lessons = len(load_catalog([shipped_lessons_dir()]).lessons)
     assert result.stdout.split(maxsplit=1) == [str(lessons), "[]\n"]
+
+
+def test_validating_in_a_child_keeps_yaml_and_pydantic_out_of_this_process(tmp_path: Path) -> None:
+    """The app's first start: the lessons not cached yet are validated by a child, which caches them."""
+    code = f"""
+import sys
+from pathlib import Path
+from ce_tutor.lessons.cache import LessonCache
+from ce_tutor.lessons.catalog import load_catalog, shipped_lessons_dir
+
+cache = LessonCache(Path({str(tmp_path / "cache")!r}), validate_in_child=True)
+catalog = load_catalog([shipped_lessons_dir()], cache)
+assert not catalog.problems, catalog.problems
+print(len(catalog.lessons), cache.hits, cache.misses,
+      sorted(m for m in ("yaml", "pydantic", "pydantic_core") if m in sys.modules))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lessons = len(load_catalog([shipped_lessons_dir()]).lessons)
+    assert result.stdout.split(maxsplit=3) == [str(lessons), str(lessons), "0", "[]\n"]
+
+
+def test_what_the_child_cannot_cache_is_validated_here_with_the_same_messages(tmp_path: Path) -> None:
+    folder = tmp_path / "lessons"
+    shutil.copytree(shipped_lessons_dir(), folder)
+    (folder / "zz-broken.yaml").write_text("schema_version: 1\nid: [\n", encoding="utf-8")
+    plain = load_catalog([folder])
+    cache = LessonCache(tmp_path / "cache", validate_in_child=True)
+    cached = load_catalog([folder], cache)
+    assert [lf.lesson for lf in cached.lessons] == [lf.lesson for lf in plain.lessons]
+    assert cached.problems == plain.problems and len(plain.problems) == 1
+    assert (cache.hits, cache.misses) == (len(plain.lessons), 1)  # the broken file, validated here
+    assert len(entries(cache)) == len(plain.lessons)
+
+
+@pytest.mark.parametrize("child", ["cannot start", "takes too long"])
+def test_without_a_working_child_the_lessons_are_validated_here(
+    child: str, lesson: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if child == "cannot start":
+        monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    else:  # stopped at the timeout
+        monkeypatch.setattr(cache_module, "CHILD_CODE", "import time; time.sleep(60)")
+        monkeypatch.setattr(cache_module, "CHILD_TIMEOUT", 0.5)
+    cache = LessonCache(tmp_path / "cache", validate_in_child=True)
+    assert load_catalog([lesson], cache).lessons[0].lesson == load_lesson(lesson).lesson
+    assert (cache.hits, cache.misses) == (0, 1)
+
+
+def test_only_the_files_the_cache_lacks_go_to_the_child(
+    lesson: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    LessonCache(tmp_path / "cache").load(lesson)
+    calls: list[object] = []
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: calls.append(args))
+    cache = LessonCache(tmp_path / "cache", validate_in_child=True)
+    load_catalog([lesson], cache)
+    assert calls == [] and (cache.hits, cache.misses) == (1, 0)

@@ -6,6 +6,10 @@ content (the lesson and the line of every value) is pickled into the cache, unde
 file's bytes and a fingerprint of the code that reads lesson files. The next start finds it there by
 reading the file and hashing it; an edited file, or another version of ce-tutor, simply misses.
 
+A process that must stay small (the app) can have the files the cache lacks validated in a short-lived
+child process instead (``LessonCache(directory, validate_in_child=True)`` and :meth:`LessonCache.prepare`):
+the child caches them, and the app reads them back as on any later start.
+
 The cache is only ever a copy: a missing, unreadable, corrupt or read-only cache costs time, never a
 wrong lesson and never an error. Files with problems are not cached (their problems are found again).
 
@@ -24,13 +28,18 @@ import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from ce_tutor.lessons import schema
 from ce_tutor.lessons.files import LessonFile, read_bytes
+from ce_tutor.lessons.problems import LessonLoadError
 from ce_tutor.lessons.schema import Lesson
 
 MAX_ENTRIES = 64  #: cached lessons kept; the least recently used go first
+CHILD_TIMEOUT = 60.0  #: seconds the validating child may take before it is stopped (then this process validates)
+#: What the child runs: ``python -c CHILD_CODE directory file...``.
+CHILD_CODE = "import sys; from ce_tutor.lessons.cache import fill; fill(sys.argv[1], sys.argv[2:])"
 _SUFFIX = ".pickle"
 _PROTOCOL = 5
 #: The classes a cached lesson is made of: the dataclasses of the schema, and nothing else.
@@ -42,10 +51,45 @@ _ALLOWED = frozenset(
 class LessonCache:
     """Validated lessons in ``directory``, keyed by the content of their files."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, validate_in_child: bool = False) -> None:
         self.directory = directory
+        self.validate_in_child = validate_in_child
         self.hits = 0
         self.misses = 0
+
+    def prepare(self, paths: Iterable[Path]) -> None:
+        """Before ``paths`` are loaded: with ``validate_in_child``, have those the cache lacks validated (and
+        cached) by a child process, so that :meth:`load` finds them and this process never imports YAML or
+        pydantic. Without it, or in a frozen app, this does nothing.
+
+        What the child does not cache (a file with problems, a read-only cache, a child that fails or takes
+        longer than :data:`CHILD_TIMEOUT`) is validated by :meth:`load` as before: what is loaded, and every
+        message about a broken file, is the same either way.
+        """
+        if not self.validate_in_child or getattr(sys, "frozen", False):
+            return
+        missing = [str(path) for path in paths if not self._cached(path)]
+        if not missing:
+            return
+        import subprocess
+
+        try:
+            subprocess.run(
+                [sys.executable, "-c", CHILD_CODE, str(self.directory), *missing],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                timeout=CHILD_TIMEOUT, check=False,
+            )
+        except (OSError, subprocess.SubprocessError):  # no child, or too slow: load() validates here
+            pass
+
+    def _cached(self, path: Path) -> bool:
+        """Whether ``path``'s content has an entry (a file that cannot be read counts as cached: load() says
+        what is wrong with it)."""
+        try:
+            data = read_bytes(path)
+        except LessonLoadError:
+            return True
+        return (self.directory / (_key(data) + _SUFFIX)).exists()
 
     def load(self, path: Path) -> LessonFile:
         """The lesson in ``path``: from the cache if its content was validated before, else validated now
@@ -88,6 +132,16 @@ class LessonCache:
         entries = sorted(self.directory.glob("*" + _SUFFIX), key=_mtime, reverse=True)
         for old in entries[MAX_ENTRIES:]:
             old.unlink(missing_ok=True)
+
+
+def fill(directory: str, paths: Iterable[str]) -> None:
+    """The child's side of :meth:`LessonCache.prepare`: validate ``paths``, caching those that pass."""
+    cache = LessonCache(Path(directory))
+    for path in paths:
+        try:
+            cache.load(Path(path))
+        except LessonLoadError:  # the parent finds the problems again, and reports them
+            pass
 
 
 def _mtime(path: Path) -> float:

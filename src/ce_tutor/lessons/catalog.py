@@ -66,6 +66,7 @@ def load_catalog(paths: Sequence[Path], cache: LessonCache | None = None) -> Cat
     """
     files, problems = lesson_files(paths)
     if cache is not None:
+        cache.prepare(files)
         load = cache.load
     else:
         from ce_tutor.lessons.loader import load_lesson as load  # the heavy part: YAML and pydantic
