@@ -21,10 +21,12 @@ Each figure is printed beside its baseline, measured in the same run on the same
    is played with keys, step by step to the end (explorer moved, quizzes answered with the values the core
    computes for the same seed, n to go on; each step's "step N/M" and each quiz's "✓ Correct" are waited
    for, and the lesson must be recorded complete), and its ``VmHWM`` is read from /proc just before it is
-   closed; median of three runs. Twice: with a fresh data dir (the lesson cache is cold, so the lessons are
-   validated, with YAML and pydantic) and with a data dir whose cache was filled beforehand (every start
-   after the first). Baselines: the bare app on the same terminal after 50 key presses, and a child that
-   only imports what a lesson needs. Goal: <= 64 MiB. ce-tutor's modules are byte-compiled first
+   closed; median of three runs. Twice: with a fresh data dir (the lesson cache is cold: the app has a
+   child process validate the lessons, with YAML and pydantic, and reads them from the cache it filled)
+   and with a data dir whose cache was filled beforehand (every start after the first). Baselines: the
+   bare app on the same terminal after 50 key presses, and a child that only imports what a lesson needs.
+   The validating child's own peak is printed too (it exits before the lesson starts). Goal: <= 64 MiB,
+   cold and warm. ce-tutor's modules are byte-compiled first
    (``compileall``, writing ``__pycache__`` beside them), as installing a wheel does: in an editable
    checkout with ``PYTHONDONTWRITEBYTECODE`` set, each process would otherwise compile them from source,
    which raises its peak (by 0.2 to 1.1 MiB, as measured on different versions of the code). Linux only.
@@ -397,6 +399,10 @@ def bench_rss(runs: int = 3) -> None:
     steps = lesson_keys()
     bare = statistics.median(bare_rss() for _ in range(runs))
     imports = statistics.median(peak_rss_mib("imports") for _ in range(runs))
+    validating = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            validating.append(peak_rss_mib("validate", tmp))
     cold, warm = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
@@ -409,10 +415,12 @@ def bench_rss(runs: int = 3) -> None:
     print(f"   ce-tutor's imports for a lesson, no app     {imports:6.1f} MiB   (Textual, numpy, plotext, Markdown...)")
     print(f"   ce-tutor {LESSON}, every step played to the end:")
     print(f"     lesson cache warm (every later start)     {statistics.median(warm):6.1f} MiB")
-    print(f"     lesson cache cold (the first start, or after a lesson file changed: YAML and pydantic validate it)"
-          f"  {statistics.median(cold):6.1f} MiB")
-    verdict = "met" if statistics.median(warm) <= RSS_GOAL_MIB else "NOT met"
-    print(f"   goal: ce-tutor <= {RSS_GOAL_MIB:.0f} MiB with the cache warm: {verdict}")
+    print(f"     lesson cache cold (the first start)       {statistics.median(cold):6.1f} MiB")
+    print(f"   its child validating the lessons, cold only {statistics.median(validating):6.1f} MiB   "
+          "(YAML and pydantic; it exits before the lesson opens)")
+    worst = max(statistics.median(warm), statistics.median(cold))
+    verdict = "met" if worst <= RSS_GOAL_MIB else "NOT met"
+    print(f"   goal: ce-tutor <= {RSS_GOAL_MIB:.0f} MiB, cache cold and warm: {verdict}")
 
 
 # -- 4. bytes per explorer step ----------------------------------------------------------------------------
@@ -478,6 +486,12 @@ def run_child(args: list[str]) -> int:
         import ce_tutor.quiz
         import ce_tutor.tui.app
         import ce_tutor.tui.screens.player  # noqa: F401 - what a lesson imports, without running one
+        print(peak_rss_kib())
+    elif kind == "rss" and args[1] == "validate":  # the app's validating child, on a cold cache
+        from ce_tutor.lessons.cache import fill
+        from ce_tutor.lessons.catalog import lesson_files
+
+        fill(args[2], map(str, lesson_files([ROOT / "lessons"])[0]))
         print(peak_rss_kib())
     return 0
 
