@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
 
 from textual._styles_cache import StylesCache
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Label
-from tui_helpers import make_app, open_first_lesson
+from tui_helpers import LESSONS, START, make_app, open_first_lesson, run_in_terminal
 
+from ce_tutor.tui.launch import openssl_left_out
 from ce_tutor.tui.widgets.explorer import ExplorerView
 from ce_tutor.tui.widgets.plot import LessonPlot
 from ce_tutor.tui.widgets.quiz import QuizView
@@ -99,3 +107,59 @@ def test_the_player_frees_the_steps_it_leaves(tmp_path):
                 assert live(LessonPlot) == 0  # each plot had subscribed to the app's theme changes
 
     asyncio.run(main())
+
+
+REPORT_AT_EXIT = """
+import atexit, json, sys
+def report():
+    with open('/proc/self/maps') as maps:
+        mapped = maps.read()
+    with open({report!r}, 'w') as out:
+        json.dump({{"loaded": [m for m in ("ssl", "_hashlib") if sys.modules.get(m) is not None],
+                   "hashlib": "hashlib" in sys.modules, "libcrypto": "libcrypto" in mapped}}, out)
+atexit.register(report)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc (Linux)")
+def test_the_app_never_loads_openssl(tmp_path):
+    """OpenSSL's libcrypto would be 4.5 MiB of the app's memory, for TLS it never uses."""
+    report = tmp_path / "report.json"
+    code = START.format(patch=REPORT_AT_EXIT.format(report=str(report)), lessons=str(LESSONS),
+                        data=str(tmp_path / "data"))
+    status, output = run_in_terminal(code, send_when=(b"Basics", b"\x11"))  # the lessons loaded: ctrl+q
+    assert status == 0, output[-2000:]
+    seen = json.loads(report.read_text())
+    assert seen == {"loaded": [], "hashlib": True, "libcrypto": False}  # hashlib: the lesson cache ran
+
+
+def test_openssl_is_left_out_only_for_a_while():
+    code = """
+import sys
+from ce_tutor.tui.launch import openssl_left_out
+with openssl_left_out():
+    import hashlib
+    try:
+        import ssl
+    except ImportError:
+        print("no ssl inside")
+print(hashlib.sha256(b"ce").hexdigest(), hashlib.blake2b(b"ce", digest_size=8, person=b"p").hexdigest())
+import ssl
+print("ssl after:", ssl.__name__)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    inside, digests, after = result.stdout.splitlines()
+    assert inside == "no ssl inside" and after == "ssl after: ssl"
+    assert digests.split() == [hashlib.sha256(b"ce").hexdigest(),  # Python's own hashes: the same digests
+                               hashlib.blake2b(b"ce", digest_size=8, person=b"p").hexdigest()]
+
+
+def test_openssl_left_out_leaves_modules_already_imported_alone():
+    import ssl
+
+    with openssl_left_out():
+        assert sys.modules["ssl"] is ssl
+    assert sys.modules["ssl"] is ssl
+

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from textual.geometry import Region
 from textual.pilot import Pilot
@@ -59,3 +69,48 @@ def shown(widget: Widget) -> str:
     """The text a widget shows on the screen, line by line."""
     strips = widget.render_lines(Region(0, 0, *widget.outer_size))
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+# -- the real app in a child process on a pseudo-terminal ------------------------------------------------
+#: ``python -c`` code that runs the app as ``ce-tutor`` does, after ``{patch}``.
+START = """
+import sys
+from pathlib import Path
+from ce_tutor.tui import AppOptions, run
+{patch}
+sys.exit(run(AppOptions(lesson_dirs=[Path({lessons!r})], data_dir=Path({data!r}), seed=1)))
+"""
+
+
+def run_in_terminal(code: str, *, send_when: tuple[bytes, bytes] | None = None) -> tuple[int, str]:
+    """Run ``python -c code`` on an 80x24 pseudo-terminal; once ``send_when[0]`` shows, type
+    ``send_when[1]``. Returns the exit status and everything the child wrote."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none"}
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave,
+                             env=env, start_new_session=True)
+    os.close(slave)
+    output = b""
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 30)
+            if not ready:
+                pytest.fail(f"the app hung; it wrote: {output[-2000:]!r}")
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+            if send_when is not None and send_when[0] in output:
+                os.write(master, send_when[1])
+                send_when = None
+        status = child.wait(timeout=30)
+    finally:
+        os.close(master)
+        if child.poll() is None:  # never leave a child behind on a closed terminal
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    return status, output.decode("utf-8", "replace")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 
@@ -19,8 +21,38 @@ def unknown_theme(name: str | None) -> str | None:
     return f"ce-tutor: unknown theme '{name}'. Themes: {', '.join(sorted(BUILTIN_THEMES))}."
 
 
+#: What would load OpenSSL's libcrypto into the app: asyncio imports ``ssl`` in case a connection wants
+#: TLS, and ``hashlib`` (through ``_hashlib``) prefers OpenSSL's hashes to its own.
+OPENSSL_MODULES = ("ssl", "_hashlib")
+
+
+@contextmanager
+def openssl_left_out() -> Iterator[None]:
+    """While this lasts, importing ``ssl`` or ``_hashlib`` fails with ImportError, as on a Python built
+    without OpenSSL; what is imported meanwhile takes its documented fallback and keeps it (asyncio runs
+    without TLS support, hashlib and hmac use Python's own implementations of the same hashes). Later
+    imports of them work again. Modules already imported are left as they are.
+
+    The app makes no network connection and hashes a few small files: leaving OpenSSL out keeps 4.5 MiB
+    out of its peak memory.
+    """
+    blocked = [name for name in OPENSSL_MODULES if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment] - None makes the import system refuse it
+    try:
+        yield
+    finally:
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
 def run(options: AppOptions) -> int:
     """Run the app to its end; see :func:`ce_tutor.tui.run` for the exit statuses."""
+    with openssl_left_out():
+        import asyncio  # noqa: F401 - before Textual (even its themes) imports it
+        import hashlib  # noqa: F401 - the lesson cache and the quiz seeds hash with it
+        import secrets  # noqa: F401 - and hmac with it (the progress store draws the learner's seed)
     problem = unknown_theme(options.theme)
     if problem:
         print(problem, file=sys.stderr)
