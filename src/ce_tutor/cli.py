@@ -245,7 +245,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
 def cmd_reset(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:
     catalog = _catalog(args)
     if args.lesson is not None and catalog.get(args.lesson) is None:
-        raise UsageError(f"ce-tutor reset: no lesson '{args.lesson}'. Known: {', '.join(catalog.ids())}")
+        raise UsageError(f"ce-tutor reset: {catalog.no_such_lesson(args.lesson)}")
     what = f"your progress in '{args.lesson}'" if args.lesson else "ALL your progress and quiz history"
     if not args.yes:
         if not sys.stdin.isatty():

@@ -374,5 +374,5 @@ def run_plain(args: argparse.Namespace) -> int:
         try:
             return PlainTutor(catalog, store, seed, ascii=ascii_only).run(args.lesson)
         except UnknownLesson:
-            print(f"ce-tutor: no lesson '{args.lesson}'. Lessons: {', '.join(catalog.ids())}", file=sys.stderr)
+            print(f"ce-tutor: {catalog.no_such_lesson(args.lesson)}", file=sys.stderr)
             return 2

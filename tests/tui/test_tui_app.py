@@ -485,6 +485,12 @@ def test_unknown_theme_is_a_usage_error(capsys):
     assert "unknown theme 'no-such-theme'" in err and "nord" in err and "textual-dark" in err
 
 
+def test_an_unknown_lesson_is_a_usage_error_before_the_app_starts(tmp_path, capsys):
+    assert run(AppOptions(lesson_dirs=[LESSONS], data_dir=tmp_path, lesson="basic")) == 2
+    err = capsys.readouterr().err
+    assert err == "ce-tutor: no lesson 'basic'. Did you mean 'basics'? Lessons: basics, after.\n"
+
+
 def test_a_theme_by_name(tmp_path):
     app = make_app(tmp_path, theme="textual-light")
 

@@ -170,3 +170,11 @@ def test_importing_the_catalog_loads_no_yaml_pydantic_or_numpy():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_an_unknown_lesson_id_is_answered_with_the_closest_and_all_ids():
+    shipped = load_catalog([shipped_lessons_dir()])
+    ids = ", ".join(shipped.ids())
+    assert shipped.no_such_lesson("sofmax") == f"no lesson 'sofmax'. Did you mean 'softmax'? Lessons: {ids}."
+    assert shipped.no_such_lesson("zzz") == f"no lesson 'zzz'. Lessons: {ids}."
+    assert load_catalog([]).no_such_lesson("x") == "no lesson 'x'. Lessons: none."

@@ -56,6 +56,13 @@ class Catalog:
     def ids(self) -> list[str]:
         return [lf.lesson.id for lf in self.lessons]
 
+    def no_such_lesson(self, lesson_id: str) -> str:
+        """What to say of a lesson id that is not in the catalog: the closest id, if one is close, and all."""
+        ids = self.ids()
+        close = difflib.get_close_matches(lesson_id, ids, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        return f"no lesson '{lesson_id}'.{hint} Lessons: {', '.join(ids) or 'none'}."
+
 
 def load_catalog(paths: Sequence[Path], cache: LessonCache | None = None) -> Catalog:
     """Load the lesson files in ``paths`` (folders: their ``*.yaml``/``*.yml`` by name; or single files).

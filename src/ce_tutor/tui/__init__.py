@@ -22,8 +22,8 @@ class AppOptions:
 
 
 def run(options: AppOptions) -> int:
-    """Run the app. Exit status: 0 done (also after ctrl+c), 1 crashed (a log says why), 2 unknown theme,
-    130 interrupted while starting."""
+    """Run the app. Exit status: 0 done (also after ctrl+c), 1 crashed (a log says why), 2 unknown theme or
+    lesson, 130 interrupted while starting."""
     try:
         from ce_tutor.tui.launch import run as run_app
 

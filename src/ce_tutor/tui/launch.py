@@ -47,13 +47,30 @@ def openssl_left_out() -> Iterator[None]:
                 del sys.modules[name]
 
 
+def unknown_lesson(options: AppOptions) -> str | None:
+    """The error message for a lesson (``ce-tutor LESSON``) that none of the lesson folders has, or None.
+    Reads the lessons as the app will (from the lesson cache, validating the new ones in a child), so
+    that the app's own load a moment later finds them all cached."""
+    if options.lesson is None:
+        return None
+    from ce_tutor.lessons.cache import LessonCache
+    from ce_tutor.lessons.catalog import load_catalog
+    from ce_tutor.progress import default_cache_dir
+
+    catalog = load_catalog(options.lesson_dirs, LessonCache(default_cache_dir(options.data_dir),
+                                                            validate_in_child=True))
+    if catalog.get(options.lesson) is not None:
+        return None
+    return f"ce-tutor: {catalog.no_such_lesson(options.lesson)}"
+
+
 def run(options: AppOptions) -> int:
     """Run the app to its end; see :func:`ce_tutor.tui.run` for the exit statuses."""
     with openssl_left_out():
         import asyncio  # noqa: F401 - before Textual (even its themes) imports it
         import hashlib  # noqa: F401 - the lesson cache and the quiz seeds hash with it
         import secrets  # noqa: F401 - and hmac with it (the progress store draws the learner's seed)
-    problem = unknown_theme(options.theme)
+    problem = unknown_theme(options.theme) or unknown_lesson(options)
     if problem:
         print(problem, file=sys.stderr)
         return 2
