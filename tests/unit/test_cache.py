@@ -258,3 +258,26 @@ def test_only_the_files_the_cache_lacks_go_to_the_child(
     cache = LessonCache(tmp_path / "cache", validate_in_child=True)
     load_catalog([lesson], cache)
     assert calls == [] and (cache.hits, cache.misses) == (1, 0)
+
+
+def test_the_child_does_not_import_a_ce_tutor_from_the_current_folder(tmp_path: Path) -> None:
+    """``python -c`` would put the current folder first on the child's path: whatever is there must not
+    stand in for ce-tutor (it would run instead, or break the cache)."""
+    decoy = tmp_path / "cwd" / "ce_tutor"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise SystemExit('the decoy ran')\n", encoding="utf-8")
+    code = f"""
+import sys
+from pathlib import Path
+from ce_tutor.lessons.cache import LessonCache
+from ce_tutor.lessons.catalog import load_catalog, shipped_lessons_dir
+
+cache = LessonCache(Path({str(tmp_path / "cache")!r}), validate_in_child=True)
+print(len(load_catalog([shipped_lessons_dir()], cache).lessons), cache.hits)
+"""
+    # the parent finds the real ce-tutor (-P), as an installed console script would; the child must too
+    result = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, timeout=120,
+                            cwd=decoy.parent)
+    assert result.returncode == 0, result.stderr
+    lessons, hits = result.stdout.split()
+    assert hits == lessons  # every lesson came from the cache the child filled

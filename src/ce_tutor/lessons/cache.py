@@ -38,7 +38,7 @@ from ce_tutor.lessons.schema import Lesson
 
 MAX_ENTRIES = 64  #: cached lessons kept; the least recently used go first
 CHILD_TIMEOUT = 60.0  #: seconds the validating child may take before it is stopped (then this process validates)
-#: What the child runs: ``python -c CHILD_CODE directory file...``.
+#: What the child runs: ``python -P -c CHILD_CODE directory file...``.
 CHILD_CODE = "import sys; from ce_tutor.lessons.cache import fill; fill(sys.argv[1], sys.argv[2:])"
 _SUFFIX = ".pickle"
 _PROTOCOL = 5
@@ -66,7 +66,7 @@ class LessonCache:
         longer than :data:`CHILD_TIMEOUT`) is validated by :meth:`load` as before: what is loaded, and every
         message about a broken file, is the same either way.
         """
-        if not self.validate_in_child or getattr(sys, "frozen", False):
+        if not self.validate_in_child or getattr(sys, "frozen", False) or not sys.executable:
             return
         missing = [str(path) for path in paths if not self._cached(path)]
         if not missing:
@@ -75,7 +75,8 @@ class LessonCache:
 
         try:
             subprocess.run(
-                [sys.executable, "-c", CHILD_CODE, str(self.directory), *missing],
+                # -P: the current folder is not put on the child's path, so no ce_tutor there can stand in
+                [sys.executable, "-P", "-c", CHILD_CODE, str(self.directory), *missing],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 timeout=CHILD_TIMEOUT, check=False,
             )
