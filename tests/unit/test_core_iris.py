@@ -277,6 +277,11 @@ def test_bad_parameter_names_are_refused(params, pattern):
         gradient_descent(IrisNetwork(), IRIS_X, IRIS_Y, params=params)
 
 
+def test_a_single_name_as_a_string_is_refused_not_split_into_letters():
+    with pytest.raises(TypeError, match=r"sequence of parameter names, such as \('b3',\), not a string"):
+        gradient_descent(IrisNetwork(), IRIS_X, IRIS_Y, params="b3")
+
+
 def test_learning_rate_and_steps_accept_numpy_numbers():
     trajectory = gradient_descent(IrisNetwork(), IRIS_X, IRIS_Y, learning_rate=np.float64(0.5), steps=np.int64(2))
     assert trajectory.losses.shape == (3,)

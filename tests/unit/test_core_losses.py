@@ -448,6 +448,18 @@ def test_one_hot_refuses_bad_labels(labels, pattern):
         one_hot(labels, 3)
 
 
+@pytest.mark.parametrize("num_classes", [2.0, True, "3", None])
+def test_one_hot_wants_a_whole_number_of_classes(num_classes):
+    with pytest.raises(TypeError, match="num_classes must be an integer"):
+        one_hot([0, 1], num_classes)
+
+
+@pytest.mark.parametrize("epsilon", [True, False, -0.1, 1.5, "0.1"])
+def test_label_smoothing_wants_a_number_in_0_1(epsilon):
+    with pytest.raises(ValueError, match=r"label smoothing must be a number in \[0, 1\]"):
+        smooth_labels([0, 1], 2, epsilon)
+
+
 def test_label_minus_one_never_wraps_to_the_last_class():
     z = [0.1, 0.2, 3.0]
     last = cross_entropy_from_logits(z, 2)

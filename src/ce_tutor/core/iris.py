@@ -147,6 +147,8 @@ def gradient_descent(
     Each step sets ``param <- param - learning_rate * d(total)/d(param)``. The loss is recorded at every
     step, for the loss-over-steps plots.
     """
+    if isinstance(params, str):
+        raise TypeError(f"params must be a sequence of parameter names, such as ({params!r},), not a string")
     names = tuple(params)
     if not names:
         raise ValueError("choose at least one parameter to train")

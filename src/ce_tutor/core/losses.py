@@ -11,6 +11,8 @@ Conventions used throughout:
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ce_tutor.core._validate import (
@@ -165,6 +167,8 @@ def mean_cross_entropy(p: object, y: object) -> float:
 
 def one_hot(y: object, num_classes: int) -> np.ndarray:
     """One-hot rows for labels ``y``: shape ``(C,)`` for one label, ``(N, C)`` for ``N`` labels."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
+        raise TypeError(f"num_classes must be an integer, got {num_classes!r}")
     if num_classes < 1:
         raise ValueError(f"num_classes must be at least 1, got {num_classes}")
     arr = np.asarray(y)
@@ -242,7 +246,9 @@ def smooth_labels(y: object, num_classes: int, epsilon: float) -> np.ndarray:
 
 
 def _check_smoothing(epsilon: float) -> None:
-    if not (isinstance(epsilon, (int, float, np.floating)) and 0.0 <= float(epsilon) <= 1.0):
+    if isinstance(epsilon, bool) or not (
+        isinstance(epsilon, (int, float, np.floating)) and 0.0 <= float(epsilon) <= 1.0
+    ):
         raise ValueError(f"label smoothing must be a number in [0, 1], got {epsilon!r}")
 
 
