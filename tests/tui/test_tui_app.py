@@ -100,9 +100,9 @@ def test_lessons_load_after_the_first_frame(tmp_path, monkeypatch):
     go = threading.Event()
     load = ce_tutor.tui.library.load_lessons
 
-    def held(options: AppOptions) -> object:
+    def held(options: AppOptions, catalog: object = None) -> object:
         go.wait(10)
-        return load(options)
+        return load(options, catalog)
 
     monkeypatch.setattr(ce_tutor.tui.library, "load_lessons", held)
     app = make_app(tmp_path)
@@ -115,6 +115,28 @@ def test_lessons_load_after_the_first_frame(tmp_path, monkeypatch):
             go.set()
             await loaded(pilot)
             assert not app.screen.query("#loading") and app.screen.query_one(LessonList).option_count == 2
+
+    asyncio.run(main())
+
+
+def test_lessons_read_before_the_app_are_not_read_again(tmp_path, monkeypatch):
+    """``ce-tutor LESSON`` reads the lessons to check the name; the app then takes them as they are."""
+    import ce_tutor.tui.library
+
+    options = AppOptions(lesson_dirs=[LESSONS], data_dir=tmp_path, seed=1, lesson="after")
+    catalog = ce_tutor.tui.library.read_catalog(options)
+
+    def again(options: AppOptions) -> object:
+        raise AssertionError("the lessons were read a second time")
+
+    monkeypatch.setattr(ce_tutor.tui.library, "read_catalog", again)
+    app = TutorApp(options, catalog)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            assert app.library is not None and app.library.catalog is catalog
+            assert isinstance(app.screen, PlayerScreen) and app.screen.run.lesson.id == "after"
 
     asyncio.run(main())
 

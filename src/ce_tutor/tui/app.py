@@ -52,10 +52,13 @@ class TutorApp(App[None]):
         Binding("question_mark", "help", "Help"),
     ]
 
-    def __init__(self, options: AppOptions) -> None:
+    def __init__(self, options: AppOptions, catalog: Catalog | None = None) -> None:
+        """``catalog``: the lessons, if the caller has read them already (else they load after the first
+        frame)."""
         super().__init__()
         stop_styles_cache_leak()
         self.options = options
+        self._catalog = catalog
         self.library: Library | None = None
         self.crash_log: Path | None = None
         self.browser = BrowserScreen()
@@ -80,7 +83,7 @@ class TutorApp(App[None]):
     def _load(self) -> Catalog:
         from ce_tutor.tui.library import load_lessons
 
-        return load_lessons(self.options)
+        return load_lessons(self.options, self._catalog)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:

@@ -47,30 +47,20 @@ def openssl_left_out() -> Iterator[None]:
                 del sys.modules[name]
 
 
-def unknown_lesson(options: AppOptions) -> str | None:
-    """The error message for a lesson (``ce-tutor LESSON``) that none of the lesson folders has, or None.
-    Reads the lessons as the app will (from the lesson cache, validating the new ones in a child), so
-    that the app's own load a moment later finds them all cached."""
-    if options.lesson is None:
-        return None
-    from ce_tutor.lessons.cache import LessonCache
-    from ce_tutor.lessons.catalog import load_catalog
-    from ce_tutor.progress import default_cache_dir
-
-    catalog = load_catalog(options.lesson_dirs, LessonCache(default_cache_dir(options.data_dir),
-                                                            validate_in_child=True))
-    if catalog.get(options.lesson) is not None:
-        return None
-    return f"ce-tutor: {catalog.no_such_lesson(options.lesson)}"
-
-
 def run(options: AppOptions) -> int:
     """Run the app to its end; see :func:`ce_tutor.tui.run` for the exit statuses."""
     with openssl_left_out():
         import asyncio  # noqa: F401 - before Textual (even its themes) imports it
         import hashlib  # noqa: F401 - the lesson cache and the quiz seeds hash with it
         import secrets  # noqa: F401 - and hmac with it (the progress store draws the learner's seed)
-    problem = unknown_theme(options.theme) or unknown_lesson(options)
+    problem = unknown_theme(options.theme)
+    catalog = None
+    if problem is None and options.lesson is not None:  # an unknown lesson is a usage error too
+        from ce_tutor.tui.library import read_catalog
+
+        catalog = read_catalog(options)
+        if catalog.get(options.lesson) is None:
+            problem = f"ce-tutor: {catalog.no_such_lesson(options.lesson)}"
     if problem:
         print(problem, file=sys.stderr)
         return 2
@@ -80,7 +70,7 @@ def run(options: AppOptions) -> int:
     quiet = io.StringIO()  # what Textual would print on a crash (the app logs the traceback itself)
     error: Exception | None = None
     try:
-        app = TutorApp(options)
+        app = TutorApp(options, catalog)
         app.error_console = Console(file=quiet, width=100, color_system=None)
         app.run()
     except Exception as exc:  # noqa: BLE001 - outside Textual's own handling: still no traceback

@@ -103,8 +103,8 @@ class Library:
             self.store.close()
 
 
-def load_lessons(options: AppOptions) -> Catalog:
-    """Load the lesson catalog (in a worker thread) and warm the imports of the lesson player."""
+def read_catalog(options: AppOptions) -> Catalog:
+    """The lesson catalog, from the lesson cache."""
     from ce_tutor.lessons.cache import LessonCache
     from ce_tutor.lessons.catalog import load_catalog
     from ce_tutor.progress import default_cache_dir
@@ -112,7 +112,14 @@ def load_lessons(options: AppOptions) -> Catalog:
     # Lessons not cached yet are validated in a child process: YAML and pydantic would add 11 MiB to the
     # app's peak RSS for the rest of the session.
     cache = LessonCache(default_cache_dir(options.data_dir), validate_in_child=True)
-    catalog = load_catalog(options.lesson_dirs, cache)
+    return load_catalog(options.lesson_dirs, cache)
+
+
+def load_lessons(options: AppOptions, catalog: Catalog | None = None) -> Catalog:
+    """Load the lesson catalog, unless it was read already (in a worker thread), and warm the imports of
+    the lesson player."""
+    if catalog is None:
+        catalog = read_catalog(options)
     import ce_tutor.tui.screens.player  # noqa: F401 - so that the first lesson opens at once
 
     return catalog
