@@ -338,9 +338,12 @@ def cmd_review(args: argparse.Namespace) -> int:
         with _store(args) as store:
             cards, due = store.review_cards(), store.due_count()
         print(f"{due} due now")
-        for card in cards:
-            stability = "-" if card.stability is None else f"{card.stability:.2f}"
-            print(f"{_safe(card.lesson_id)}  {_safe(card.quiz_id)}  {clock.iso(card.due)}  {stability}  {card.reviews}")
+        rows = [(_safe(c.lesson_id), _safe(c.quiz_id), clock.iso(c.due),
+                 "-" if c.stability is None else f"{c.stability:.2f}", str(c.reviews)) for c in cards]
+        widths = [max((len(row[i]) for row in rows), default=0) for i in range(5)]
+        for row in rows:
+            print("  ".join(cell.rjust(w) if i >= 3 else cell.ljust(w)
+                            for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
         return 0
     from ce_tutor.review.session import Review, nothing_due
 
