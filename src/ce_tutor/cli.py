@@ -347,21 +347,27 @@ def cmd_review(args: argparse.Namespace) -> int:
         return 0
     from ce_tutor.review.session import Review, nothing_due
 
-    catalog = _catalog(args)
-    _print_problems(catalog.problems)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    plain = args.plain or not interactive or os.environ.get("TERM") == "dumb"
     with _store(args) as store:
-        review = Review(store, catalog, args.seed if args.seed is not None else store.learner_seed)
-        for gone in review.unavailable:
-            print(f"ce-tutor review: skipping the card of {_safe(gone.card.lesson_id)}/{_safe(gone.card.quiz_id)}: "
-                  f"{gone.reason} ('ce-tutor reset {_safe(gone.card.lesson_id)}' forgets it)", file=sys.stderr)
-        if review.total == 0:
+        if store.due_count() == 0:
             print(nothing_due(store.next_due()))
             return 0
-        interactive = sys.stdin.isatty() and sys.stdout.isatty()
-        if args.plain or not interactive or os.environ.get("TERM") == "dumb":
+        if plain:
+            catalog = _catalog(args)
+            _print_problems(catalog.problems)
+            review = Review(store, catalog, args.seed if args.seed is not None else store.learner_seed)
+            for gone in review.unavailable:
+                print(f"ce-tutor review: skipping the card of {_safe(gone.card.lesson_id)}/"
+                      f"{_safe(gone.card.quiz_id)}: {gone.reason} ('ce-tutor reset {_safe(gone.card.lesson_id)}' "
+                      "forgets it)", file=sys.stderr)
+            if review.total == 0:
+                print("No other card is due for review.")
+                return 0
             from ce_tutor.plain_review import run_plain_review
 
             return run_plain_review(args, review, store)
+    # The app reads the lessons itself (validating uncached ones in a child process, to keep its memory small).
     from ce_tutor.tui import AppOptions, run
 
     from ce_tutor.lessons.catalog import lesson_dirs  # noqa: I001 - light: no pydantic until called
