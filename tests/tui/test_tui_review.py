@@ -17,6 +17,8 @@ from ce_tutor.tui.screens.review import ReviewHeader, ReviewQuiz, ReviewScreen
 from ce_tutor.tui.widgets.lesson_list import REVIEW_ROW, LessonList
 from ce_tutor.tui.widgets.quiz import AnswerInput, FeedbackPanel
 
+from ce_tutor.tui.commands import TutorCommands
+
 from tui_helpers import loaded, make_app, shown, type_text
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
@@ -130,3 +132,19 @@ async def nothing_due(data_dir: Path) -> None:
 
 def test_nothing_due_stays_on_the_lesson_list(tmp_path):
     asyncio.run(nothing_due(tmp_path))
+
+
+async def review_from_the_palette(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        provider = TutorCommands(app.screen)
+        [hit] = [hit async for hit in provider.search("review due quizzes")]
+        hit.command()
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen) and app.screen.review.total == 2
+
+
+def test_the_palette_opens_the_review(tmp_path, monkeypatch):
+    cards_due(tmp_path, monkeypatch)
+    asyncio.run(review_from_the_palette(tmp_path))
