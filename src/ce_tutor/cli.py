@@ -366,7 +366,7 @@ def cmd_review(args: argparse.Namespace) -> int:
                 return 0
             from ce_tutor.plain_review import run_plain_review
 
-            return run_plain_review(args, review, store)
+            return run_plain_review(review, store)
     # The app reads the lessons itself (validating uncached ones in a child process, to keep its memory small).
     from ce_tutor.tui import AppOptions, run
 

@@ -7,7 +7,6 @@ with exit status 0: every rating given is saved, and an unfinished card stays du
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from ce_tutor import clock
 from ce_tutor.plain import PlainTutor, Quit
 
 if TYPE_CHECKING:
+    from ce_tutor.progress import ProgressStore
     from ce_tutor.review.session import Review
 
 
@@ -58,7 +58,7 @@ class PlainReview:
         return 0
 
 
-def run_plain_review(args: argparse.Namespace, review: Review, store) -> int:
+def run_plain_review(review: Review, store: ProgressStore) -> int:
     """Entry point from the CLI, with the review and the (open) store it uses."""
     for stream in (sys.stdout, sys.stderr):  # a learner's terminal may not encode ∞ or ≈: never crash on it
         if hasattr(stream, "reconfigure"):
