@@ -354,3 +354,19 @@ def test_the_store_uses_the_clock(store, at) -> None:
     at(T0)
     store.record_attempt("demo", "q-ln", 1, "x", "wrong")
     assert store.attempts()[0].time == T0
+
+
+def test_new_numbers_in_a_review_are_fresh_too(store, at) -> None:
+    at(T0)
+    meet_in_lesson(store, "demo", "q-ln", outcome(), seed=1)
+    at(T0 + timedelta(days=1))
+    review_ = Review(store, OneLesson(), learner_seed=1)
+    session = review_.session()
+    seen = [session.variant.seed]
+    for _ in range(5):
+        before = store.seen_seeds("demo", "q-ln")
+        session.new_variant()
+        assert session.variant.seed not in before
+        seen.append(session.variant.seed)
+    assert len(set(seen)) == 6 and store.seen_seeds("demo", "q-ln") == {1, *seen}
+    assert not review_.rated  # new numbers are not an answer
