@@ -147,7 +147,11 @@ class ReviewScreen(TutorScreen[None]):
         await self.show_card()
 
     async def action_skip(self) -> None:
+        item = self.review.current
         self.review.skip()  # rated Again
+        if item is not None:
+            self.app.notify(f"{item.title}: rated Again, so it comes back soon.", title="Skipped",
+                            markup=False, timeout=3)
         await self.show_card()
 
     def action_leave(self) -> None:
