@@ -139,7 +139,8 @@ class TutorApp(App[None]):
             return
         review = Review(library.store, library.catalog, library.seed)
         for gone in review.unavailable:
-            self.tell(f"{gone.card.lesson_id}/{gone.card.quiz_id}: {gone.reason}.", "A card is left out", "warning")
+            where = "".join(c if c.isprintable() else "?" for c in f"{gone.card.lesson_id}/{gone.card.quiz_id}")
+            self.tell(f"{where}: {gone.reason}.", "A card is left out", "warning")
         if review.total == 0:
             self.tell(nothing_due(library.store.next_due()), "Review")
             return
