@@ -139,8 +139,8 @@ class TutorApp(App[None]):
             return
         review = Review(library.store, library.catalog, library.seed)
         for gone in review.unavailable:
-            where = "".join(c if c.isprintable() else "?" for c in f"{gone.card.lesson_id}/{gone.card.quiz_id}")
-            self.tell(f"{where}: {gone.reason}.", "A card is left out", "warning")
+            message = f"{gone.card.lesson_id}/{gone.card.quiz_id}: {gone.reason}."
+            self.tell("".join(c if c.isprintable() else "?" for c in message), "A card is left out", "warning")
         if review.total == 0:
             self.tell(nothing_due(library.store.next_due()), "Review")
             return
