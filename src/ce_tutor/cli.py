@@ -359,7 +359,7 @@ def cmd_review(args: argparse.Namespace) -> int:
             review = Review(store, catalog, args.seed if args.seed is not None else store.learner_seed)
             for gone in review.unavailable:
                 print(f"ce-tutor review: skipping the card of {_safe(gone.card.lesson_id)}/"
-                      f"{_safe(gone.card.quiz_id)}: {gone.reason} ('ce-tutor reset {_safe(gone.card.lesson_id)}' "
+                      f"{_safe(gone.card.quiz_id)}: {_safe(gone.reason)} ('ce-tutor reset {_safe(gone.card.lesson_id)}' "
                       "forgets it)", file=sys.stderr)
             if review.total == 0:
                 print("No other card is due for review.")
