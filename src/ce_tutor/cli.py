@@ -17,11 +17,11 @@ from pathlib import Path
 
 from ce_tutor import __version__
 
-COMMANDS = ("list", "check", "schema", "progress", "reset", "export")
+COMMANDS = ("list", "check", "schema", "progress", "reset", "export", "review")
 _TAKES_VALUE = ("--lessons", "--data-dir", "--seed", "--theme", "-o", "--output", "--variants")
 
 USAGE = """ce-tutor [options] [LESSON]
-       ce-tutor {list,check,schema,progress,reset,export} [options]"""
+       ce-tutor {list,check,schema,progress,reset,export,review} [options]"""
 
 EPILOG = """commands:
   (none)      open the tutor (the plain-text mode when stdin or stdout is not a terminal)
@@ -31,10 +31,13 @@ EPILOG = """commands:
   progress    show your progress
   reset       forget progress (of one lesson, or of all)
   export      write your progress as JSON, for a teacher
+  review      review the quizzes that are due, with fresh numbers (--list: what is due when)
 
 environment:
   CE_TUTOR_HOME     where progress is kept (like --data-dir)
   CE_TUTOR_LESSONS  extra lesson folders, separated by '%s'
+  CE_TUTOR_NOW      an ISO 8601 time (like 2026-12-09T08:00:00Z) that replaces the clock,
+                    to see what would be due for review then; times are UTC
   NO_COLOR          no colours in the app
 """ % os.pathsep
 
@@ -102,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", prog="ce-tutor export", help="write progress as JSON")
     _add_common(p, suppress=True)
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+
+    p = sub.add_parser("review", prog="ce-tutor review", help="review the quizzes that are due",
+                       description="Review the quizzes that are due (FSRS spaced repetition), each with fresh "
+                                   "numbers. CE_TUTOR_NOW (ISO 8601) replaces the clock; times are UTC.")
+    _add_common(p, suppress=True)
+    p.add_argument("--list", action="store_true",
+                   help="print 'N due now', then every card: lesson, quiz, due (UTC), stability, reviews")
+    p.add_argument("--plain", action="store_true", help="line-by-line text mode, as for lessons")
+    p.add_argument("--seed", type=int, metavar="N", help="draw review variants from seed N")
+    p.add_argument("--theme", metavar="NAME", help="the app's colour theme (e.g. textual-dark, nord)")
+    p.add_argument("--ascii", action="store_true", help="draw plots with plain ASCII characters")
     return parser
 
 
@@ -131,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args: argparse.Namespace | None = None
     try:
         args = build_parser().parse_args(_route(args_list))
+        from ce_tutor import clock
+
+        if problem := clock.check():  # CE_TUTOR_NOW replaces the clock for every command
+            raise UsageError(f"ce-tutor: {problem}")
         return COMMAND_TABLE[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
@@ -225,6 +243,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
     with _store(args) as store:
         saved = store.lessons()
         stats = store.quiz_stats()
+        cards, log, due = store.review_cards(), store.review_log(), store.due_count()
     rows = [("lesson", "title", "progress", "quiz accuracy")]
     for lf in catalog.lessons:
         lp = saved.get(lf.lesson.id)
@@ -239,14 +258,44 @@ def cmd_progress(args: argparse.Namespace) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    _print_review_cards(cards, log, due)
     return 0
+
+
+def _print_review_cards(cards, log, due: int) -> None:
+    """The review part of ``ce-tutor progress``: every card, with its last review."""
+    from ce_tutor import clock
+    from ce_tutor.review.session import RATING_WORDS
+
+    if not cards:
+        print("\nReview: no cards yet (every quiz you meet in a lesson becomes one).")
+        return
+    print(f"\nReview: {due} due now, {len(cards)} card{'s' * (len(cards) != 1)}, {len(log)} review"
+          f"{'s' * (len(log) != 1)} in the log.")
+    last = {(e.lesson_id, e.quiz_id): e for e in log}
+    rows = [("lesson", "quiz", "due (UTC)", "reviews", "last review")]
+    for card in cards:
+        entry = last.get((card.lesson_id, card.quiz_id))
+        said = f"{clock.iso(entry.time)} {RATING_WORDS[entry.rating].split(':')[0]}" if entry else "-"
+        rows.append((_safe(card.lesson_id), _safe(card.quiz_id), clock.iso(card.due), str(card.reviews), said))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for i, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def _safe(text: str) -> str:
+    """An id from the progress file, with any control character shown as an escape."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def cmd_reset(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:
     catalog = _catalog(args)
     if args.lesson is not None and catalog.get(args.lesson) is None:
         raise UsageError(f"ce-tutor reset: {catalog.no_such_lesson(args.lesson)}")
-    what = f"your progress in '{args.lesson}'" if args.lesson else "ALL your progress and quiz history"
+    what = (f"your progress and review cards in '{args.lesson}'" if args.lesson
+            else "ALL your progress, quiz history and review cards")
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("ce-tutor reset: refusing to reset without a terminal to confirm; add --yes")
@@ -282,6 +331,51 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from ce_tutor import clock
+
+    if args.list:
+        with _store(args) as store:
+            cards, due = store.review_cards(), store.due_count()
+        print(f"{due} due now")
+        rows = [(_safe(c.lesson_id), _safe(c.quiz_id), clock.iso(c.due),
+                 "-" if c.stability is None else f"{c.stability:.2f}", str(c.reviews)) for c in cards]
+        widths = [max((len(row[i]) for row in rows), default=0) for i in range(5)]
+        for row in rows:
+            print("  ".join(cell.rjust(w) if i >= 3 else cell.ljust(w)
+                            for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
+        return 0
+    from ce_tutor.review.session import Review, nothing_due
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    plain = args.plain or not interactive or os.environ.get("TERM") == "dumb"
+    with _store(args) as store:
+        if store.due_count() == 0:
+            print(nothing_due(store.next_due()))
+            return 0
+        if plain:
+            catalog = _catalog(args)
+            _print_problems(catalog.problems)
+            review = Review(store, catalog, args.seed if args.seed is not None else store.learner_seed)
+            for gone in review.unavailable:
+                print(f"ce-tutor review: skipping the card of {_safe(gone.card.lesson_id)}/"
+                      f"{_safe(gone.card.quiz_id)}: {_safe(gone.reason)} ('ce-tutor reset {_safe(gone.card.lesson_id)}' "
+                      "forgets it)", file=sys.stderr)
+            if review.total == 0:
+                print("No other card is due for review.")
+                return 0
+            from ce_tutor.plain_review import run_plain_review
+
+            return run_plain_review(review, store)
+    # The app reads the lessons itself (validating uncached ones in a child process, to keep its memory small).
+    from ce_tutor.tui import AppOptions, run
+
+    from ce_tutor.lessons.catalog import lesson_dirs  # noqa: I001 - light: no pydantic until called
+
+    return run(AppOptions(lesson_dirs=lesson_dirs(extra=args.lessons), data_dir=args.data_dir,
+                          seed=args.seed, theme=args.theme, ascii=args.ascii, review=True))
+
+
 def cmd_open(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if args.plain or not interactive or os.environ.get("TERM") == "dumb":
@@ -298,5 +392,5 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 COMMAND_TABLE: dict[str, Callable[[argparse.Namespace], int]] = {
     "open": cmd_open, "list": cmd_list, "check": cmd_check, "schema": cmd_schema,
-    "progress": cmd_progress, "reset": cmd_reset, "export": cmd_export,
+    "progress": cmd_progress, "reset": cmd_reset, "export": cmd_export, "review": cmd_review,
 }

@@ -251,6 +251,12 @@ class PlainTutor:
         except VariantError as exc:
             self.say(f"This quiz cannot be drawn ({exc}); 'ce-tutor check' says more. Moving on.")
             return
+        self.answer(session)
+
+    def answer(self, session) -> None:
+        """Work through one quiz session until it is finished or skipped (lessons and reviews alike)."""
+        from ce_tutor.quiz import VariantError
+
         self._prompt(session)
         while not session.finished:
             reply = self.ask("answer> ")

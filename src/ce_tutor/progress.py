@@ -31,6 +31,8 @@ from typing import Any
 
 import platformdirs
 
+from ce_tutor import clock
+
 APP_NAME = "ce-tutor"
 HOME_ENV = "CE_TUTOR_HOME"
 FILE_NAME = "progress.sqlite3"
@@ -62,6 +64,45 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             verdict TEXT NOT NULL
         )""",
         "CREATE INDEX attempts_by_quiz ON attempts (lesson_id, quiz_id)",
+    ),
+    # 2: spaced review (ce_tutor.review). One FSRS card per (lesson, quiz), every review's log, and every
+    # quiz variant shown. Quizzes attempted before this version become cards that are due at once.
+    (
+        """CREATE TABLE review_cards (
+            lesson_id TEXT NOT NULL,
+            quiz_id TEXT NOT NULL,
+            state INTEGER NOT NULL,
+            step INTEGER,
+            stability REAL,
+            difficulty REAL,
+            due TEXT NOT NULL,
+            last_review TEXT,
+            created TEXT NOT NULL,
+            PRIMARY KEY (lesson_id, quiz_id)
+        )""",
+        "CREATE INDEX review_cards_by_due ON review_cards (due)",
+        """CREATE TABLE review_log (
+            id INTEGER PRIMARY KEY,
+            time TEXT NOT NULL,
+            lesson_id TEXT NOT NULL,
+            quiz_id TEXT NOT NULL,
+            rating INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            seed INTEGER NOT NULL,
+            duration_ms INTEGER,
+            due TEXT NOT NULL
+        )""",
+        "CREATE INDEX review_log_by_quiz ON review_log (lesson_id, quiz_id)",
+        """CREATE TABLE seen_variants (
+            lesson_id TEXT NOT NULL,
+            quiz_id TEXT NOT NULL,
+            seed INTEGER NOT NULL,
+            PRIMARY KEY (lesson_id, quiz_id, seed)
+        ) WITHOUT ROWID""",
+        """INSERT INTO review_cards (lesson_id, quiz_id, state, step, stability, difficulty, due, last_review,
+                                     created)
+           SELECT lesson_id, quiz_id, 1, 0, NULL, NULL, MIN(time), NULL, MIN(time)
+           FROM attempts GROUP BY lesson_id, quiz_id""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -134,6 +175,39 @@ class QuizStats:
     quiz_id: str
     attempts: int
     correct: int
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    """The FSRS schedule of one quiz (see :mod:`ce_tutor.review`): the fields of an ``fsrs.Card``, in UTC.
+
+    ``reviews`` counts the entries of its review log (0 for a card carried over from before reviews).
+    """
+
+    lesson_id: str
+    quiz_id: str
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reviews: int = 0
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One review of a card: when, the rating (1 Again .. 4 Easy), where (``"lesson"`` or ``"review"``), the
+    variant's seed, how long the learner took (milliseconds, None if not solved) and the new due time."""
+
+    time: datetime
+    lesson_id: str
+    quiz_id: str
+    rating: int
+    source: str
+    seed: int
+    duration_ms: int | None
+    due: datetime
 
 
 def default_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -270,17 +344,145 @@ class ProgressStore:
         )
         return [QuizStats(r["lesson_id"], r["quiz_id"], r["attempts"], r["correct"]) for r in rows]
 
+    # -- review cards (ce_tutor.review) ----------------------------------------------------------------
+
+    def review_card(self, lesson_id: str, quiz_id: str) -> ReviewCard | None:
+        """The card of one quiz, or None if the learner has not met it."""
+        rows = self._read(
+            f"{_CARD_SELECT} WHERE c.lesson_id = ? AND c.quiz_id = ?", (lesson_id, quiz_id)
+        )
+        cards = _review_cards(rows)
+        return cards[0] if cards else None
+
+    def review_cards(self) -> list[ReviewCard]:
+        """Every card, soonest due first (a row that cannot be read is left out)."""
+        return _review_cards(self._read(f"{_CARD_SELECT} ORDER BY c.due, c.lesson_id, c.quiz_id", ()))
+
+    def due_count(self, now: datetime | None = None) -> int:
+        """How many cards are due at ``now`` (default: the clock). One SQL count: cheap enough for start-up."""
+        rows = self._read("SELECT COUNT(*) FROM review_cards WHERE due <= ?", (_iso_utc(now or _now()),))
+        return int(rows[0][0])
+
+    def next_due(self) -> datetime | None:
+        """When the soonest card is due, or None without cards."""
+        rows = self._read("SELECT MIN(due) FROM review_cards", ())
+        return _time(rows[0][0]) if rows and rows[0][0] else None
+
+    def save_review(self, card: ReviewCard, entry: ReviewEntry) -> None:
+        """Store a card's new schedule and the review that gave it, in one transaction."""
+        for name, value in (("lesson_id", card.lesson_id), ("quiz_id", card.quiz_id)):
+            _check_id(name, value)
+        if (entry.lesson_id, entry.quiz_id) != (card.lesson_id, card.quiz_id):
+            raise ValueError("the review entry is not about this card")
+        if not _is_int(entry.seed) or entry.seed not in _SEED_RANGE:
+            raise ValueError(f"seed must be an int in [-2**63, 2**63), not {entry.seed!r}")
+        with self._write() as conn:
+            conn.execute(
+                """INSERT INTO review_cards (lesson_id, quiz_id, state, step, stability, difficulty, due,
+                                             last_review, created)
+                   VALUES (:lesson, :quiz, :state, :step, :stability, :difficulty, :due, :last, :now)
+                   ON CONFLICT (lesson_id, quiz_id) DO UPDATE SET
+                       state = excluded.state, step = excluded.step, stability = excluded.stability,
+                       difficulty = excluded.difficulty, due = excluded.due, last_review = excluded.last_review""",
+                {
+                    "lesson": card.lesson_id, "quiz": card.quiz_id, "state": int(card.state), "step": card.step,
+                    "stability": card.stability, "difficulty": card.difficulty, "due": _iso_utc(card.due),
+                    "last": _iso_utc(card.last_review) if card.last_review else None, "now": _iso_utc(entry.time),
+                },
+            )
+            conn.execute(
+                """INSERT INTO review_log (time, lesson_id, quiz_id, rating, source, seed, duration_ms, due)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (_iso_utc(entry.time), entry.lesson_id, entry.quiz_id, int(entry.rating), entry.source, entry.seed,
+                 entry.duration_ms, _iso_utc(entry.due)),
+            )
+
+    def review_log(self, lesson_id: str | None = None, quiz_id: str | None = None) -> list[ReviewEntry]:
+        """Reviews in the order they were made, optionally only those of one lesson and/or quiz."""
+        rows = self._read(
+            """SELECT * FROM review_log
+               WHERE (:lesson IS NULL OR lesson_id = :lesson) AND (:quiz IS NULL OR quiz_id = :quiz)
+               ORDER BY id""",
+            {"lesson": lesson_id, "quiz": quiz_id},
+        )
+        entries = []
+        for row in rows:
+            try:
+                entries.append(ReviewEntry(
+                    _time(row["time"]), row["lesson_id"], row["quiz_id"], int(row["rating"]), row["source"],
+                    int(row["seed"]), None if row["duration_ms"] is None else int(row["duration_ms"]),
+                    _time(row["due"]),
+                ))
+            except (TypeError, ValueError):
+                continue  # a damaged row costs that row only
+        return entries
+
+    def mark_seen(self, lesson_id: str, quiz_id: str, seed: int) -> None:
+        """Remember that the learner was shown the variant ``seed`` of a quiz (reviews never show it again)."""
+        _check_id("lesson_id", lesson_id)
+        _check_id("quiz_id", quiz_id)
+        if not _is_int(seed) or seed not in _SEED_RANGE:
+            raise ValueError(f"seed must be an int in [-2**63, 2**63), not {seed!r}")
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO seen_variants (lesson_id, quiz_id, seed) VALUES (?, ?, ?)",
+                (lesson_id, quiz_id, seed),
+            )
+
+    def seen_seeds(self, lesson_id: str, quiz_id: str) -> set[int]:
+        """The seeds of every variant of a quiz the learner was shown or answered."""
+        rows = self._read(
+            """SELECT seed FROM seen_variants WHERE lesson_id = :lesson AND quiz_id = :quiz
+               UNION SELECT seed FROM attempts WHERE lesson_id = :lesson AND quiz_id = :quiz
+               UNION SELECT seed FROM review_log WHERE lesson_id = :lesson AND quiz_id = :quiz""",
+            {"lesson": lesson_id, "quiz": quiz_id},
+        )
+        return {int(row[0]) for row in rows if _is_int(row[0])}
+
+    def _export_reviews(self) -> dict[str, Any]:
+        return {
+            "review_cards": [
+                {
+                    "lesson_id": c.lesson_id,
+                    "quiz_id": c.quiz_id,
+                    "due": _iso_utc(c.due),
+                    "state": c.state,
+                    "step": c.step,
+                    "stability": c.stability,
+                    "difficulty": c.difficulty,
+                    "last_review": _iso_utc(c.last_review) if c.last_review else None,
+                    "reviews": c.reviews,
+                }
+                for c in self.review_cards()
+            ],
+            "review_log": [
+                {
+                    "time": _iso_utc(e.time),
+                    "lesson_id": e.lesson_id,
+                    "quiz_id": e.quiz_id,
+                    "rating": e.rating,
+                    "source": e.source,
+                    "seed": e.seed,
+                    "duration_ms": e.duration_ms,
+                    "due": _iso_utc(e.due),
+                }
+                for e in self.review_log()
+            ],
+        }
+
     # -- whole store -----------------------------------------------------------------------------
 
     def reset(self, lesson_id: str | None = None) -> int:
-        """Forget the progress and attempts of one lesson, or of all; the learner seed stays. Rows deleted."""
+        """Forget the progress, attempts and review cards (with their logs) of one lesson, or of all; the
+        learner seed stays. Rows deleted."""
         params = {"lesson": lesson_id}
         with self._write() as conn:
             lessons = conn.execute("DELETE FROM lessons WHERE :lesson IS NULL OR lesson_id = :lesson", params)
             attempts = conn.execute(
                 "DELETE FROM attempts WHERE :lesson IS NULL OR lesson_id = :lesson", params
             )
-            return lessons.rowcount + attempts.rowcount
+            reviews = _reset_reviews(conn, params)
+            return lessons.rowcount + attempts.rowcount + reviews
 
     def export(self) -> dict[str, Any]:
         """Everything, as JSON-ready data with a fixed key order and ISO-8601 UTC times."""
@@ -311,6 +513,7 @@ class ProgressStore:
                 }
                 for a in self.attempts()
             ],
+            **self._export_reviews(),
         }
 
     def close(self) -> None:
@@ -395,6 +598,53 @@ class ProgressStore:
     def _read(self, sql: str, params: tuple[object, ...] | dict[str, object]) -> list[sqlite3.Row]:
         with self._errors():
             return self._conn.execute(sql, params).fetchall()
+
+
+# -- review cards (ce_tutor.review) ---------------------------------------------------------------------------
+_CARD_SELECT = """SELECT c.*, (SELECT COUNT(*) FROM review_log AS l
+                               WHERE l.lesson_id = c.lesson_id AND l.quiz_id = c.quiz_id) AS reviews
+                  FROM review_cards AS c"""
+
+
+def _review_cards(rows: list[sqlite3.Row]) -> list[ReviewCard]:
+    cards = []
+    for row in rows:
+        try:
+            cards.append(ReviewCard(
+                lesson_id=row["lesson_id"],
+                quiz_id=row["quiz_id"],
+                state=int(row["state"]),
+                step=None if row["step"] is None else int(row["step"]),
+                stability=None if row["stability"] is None else float(row["stability"]),
+                difficulty=None if row["difficulty"] is None else float(row["difficulty"]),
+                due=_time(row["due"]),
+                last_review=_time(row["last_review"]) if row["last_review"] else None,
+                reviews=int(row["reviews"]),
+            ))
+        except (TypeError, ValueError):
+            continue  # a damaged row costs that card only
+    return cards
+
+
+def _reset_reviews(conn: sqlite3.Connection, params: dict[str, object]) -> int:
+    """Delete the review cards, logs and seen variants of one lesson (or all); rows deleted."""
+    deleted = 0
+    for table in ("review_cards", "review_log", "seen_variants"):
+        deleted += conn.execute(
+            f"DELETE FROM {table} WHERE :lesson IS NULL OR lesson_id = :lesson", params  # noqa: S608 - fixed names
+        ).rowcount
+    return deleted
+
+
+def _iso_utc(moment: datetime) -> str:
+    """Review times are compared as text in SQL: always UTC, always the same format."""
+    return _iso(moment.astimezone(timezone.utc))
+
+
+def _time(text: str) -> datetime:
+    """A stored time as an aware UTC datetime (stored times are UTC)."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _check_file(path: Path) -> None:
@@ -567,7 +817,7 @@ def _attempt(row: sqlite3.Row) -> Attempt:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def _iso(moment: datetime) -> str:

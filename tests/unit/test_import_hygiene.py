@@ -96,3 +96,17 @@ def test_import_linter_contracts_hold():
     output = f"{result.stdout}\n{result.stderr}"
     assert result.returncode == 0, f"lint-imports exited {result.returncode}:\n{output}"
     assert " kept, 0 broken" in output, output  # contracts were checked, none broken
+
+
+def test_the_lesson_lists_review_count_loads_neither_fsrs_nor_numpy():
+    # The lesson list's "Review: N due" row: one SQL count, without py-fsrs (or numpy) on the start path.
+    modules = loaded_modules_after(
+        "import tempfile\n"
+        "from ce_tutor.progress import ProgressStore\n"
+        "import ce_tutor.tui.screens.browser, ce_tutor.tui.widgets.lesson_list, ce_tutor.tui.library\n"
+        "store = ProgressStore(tempfile.mkdtemp())\n"
+        "assert store.due_count() == 0\n"
+        "import ce_tutor.review\n"
+    )
+    assert "ce_tutor.tui.screens.browser" in modules and "ce_tutor.review" in modules
+    assert top_level(modules, ("fsrs", "numpy")) == []

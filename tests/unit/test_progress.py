@@ -333,7 +333,9 @@ def test_export_shape(store: ProgressStore) -> None:
     fill(store)
     store.complete_lesson("b", 3)
     data = store.export()
-    assert list(data) == ["format", "version", "exported_at", "learner_seed", "lessons", "attempts"]
+    assert list(data) == [
+        "format", "version", "exported_at", "learner_seed", "lessons", "attempts", "review_cards", "review_log"
+    ]
     assert (data["format"], data["version"], data["learner_seed"]) == ("ce-tutor-progress", 1, store.learner_seed)
     assert datetime.fromisoformat(data["exported_at"]).utcoffset() == timedelta(0)
     assert data["lessons"][0] == {

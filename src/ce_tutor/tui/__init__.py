@@ -19,6 +19,7 @@ class AppOptions:
     theme: str | None = None
     ascii: bool = False
     lesson: str | None = None
+    review: bool = False  # start with the review of the due cards (ce-tutor review)
 
 
 def run(options: AppOptions) -> int:

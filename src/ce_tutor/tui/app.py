@@ -101,6 +101,9 @@ class TutorApp(App[None]):
         if library.store_error:
             self.tell(library.store_error, "Progress will not be saved", "error")
         self.browser.library = library
+        if self.options.review:
+            self.open_review()
+            return
         wanted = self.options.lesson
         if wanted is not None:
             self.open_lesson(wanted)
@@ -121,6 +124,29 @@ class TutorApp(App[None]):
     @on(BrowserScreen.OpenLesson)
     def _open_from_browser(self, event: BrowserScreen.OpenLesson) -> None:
         self.open_lesson(event.lesson_id)
+
+    @on(BrowserScreen.OpenReview)
+    def _review_from_browser(self) -> None:
+        self.open_review()
+
+    def open_review(self) -> None:
+        """Review the due cards (from the lesson list, or at start-up with ``ce-tutor review``)."""
+        from ce_tutor.review.session import Review, nothing_due
+        from ce_tutor.tui.screens.review import ReviewScreen
+
+        library = self.library
+        if library is None or library.store is None:
+            return
+        review = Review(library.store, library.catalog, library.seed)
+        for gone in review.unavailable:
+            message = f"{gone.card.lesson_id}/{gone.card.quiz_id}: {gone.reason}."
+            self.tell("".join(c if c.isprintable() else "?" for c in message), "A card is left out", "warning")
+        if review.total == 0:
+            self.tell(nothing_due(library.store.next_due()), "Review")
+            return
+        while self.screen is not self.browser and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(ReviewScreen(review), lambda _: self.browser.refresh_lessons())
 
     def open_lesson(self, lesson_id: str) -> None:
         """Show a lesson in the player (from the browser, the palette, or at start-up)."""

@@ -94,6 +94,10 @@ class Library:
             raise KeyError(lesson_id)
         return LessonRun(lf.lesson, lesson_env(lf), store=self.store, learner_seed=self.seed)
 
+    def due_count(self) -> int:
+        """How many review cards are due now (one SQL count: py-fsrs is not needed for it)."""
+        return self.store.due_count() if self.store is not None else 0
+
     def reset(self, lesson_id: str | None) -> None:
         if self.store is not None:
             self.store.reset(lesson_id)

@@ -14,7 +14,7 @@ from textual.widgets import OptionList, Static
 
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.widgets.footer import TutorFooter
-from ce_tutor.tui.widgets.lesson_list import LessonList
+from ce_tutor.tui.widgets.lesson_list import REVIEW_ROW, LessonList
 
 if TYPE_CHECKING:
     from ce_tutor.tui.library import LessonStatus, Library
@@ -62,6 +62,9 @@ class BrowserScreen(TutorScreen[None]):
             super().__init__()
             self.lesson_id = lesson_id
 
+    class OpenReview(Message):
+        """The learner chose the "Review: N due" row."""
+
     library: reactive[Library | None] = reactive(None, init=False)
 
     def compose(self) -> ComposeResult:
@@ -100,7 +103,7 @@ class BrowserScreen(TutorScreen[None]):
         done = sum(s.complete for s in statuses)
         self.query_one("#tally", Static).update(f"{done} of {len(statuses)} lessons done")
         lessons = self.query_one(LessonList)
-        lessons.show(statuses, select)
+        lessons.show(statuses, select, due=self.library.due_count())
         self._show_details()
 
     def on_screen_resume(self) -> None:
@@ -113,9 +116,15 @@ class BrowserScreen(TutorScreen[None]):
         lessons = self.query_one(LessonList)
         option = lessons.highlighted_option
         by_id = {s.id: s for s in lessons.statuses}
-        self.query_one(LessonDetails).status = by_id.get(option.id) if option and option.id else None
+        details = self.query_one(LessonDetails)
+        details.status = by_id.get(option.id) if option and option.id else None
+        if option is not None and option.id == REVIEW_ROW:
+            details.update(f"{lessons.due} quiz{'zes' * (lessons.due != 1)} due for review, each with numbers "
+                           "you have not seen. Enter to start.")
 
     @on(OptionList.OptionSelected, "#lessons")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
+        if event.option.id == REVIEW_ROW:
+            self.post_message(self.OpenReview())
+        elif event.option.id:
             self.post_message(self.OpenLesson(event.option.id))

@@ -17,7 +17,7 @@ Section = tuple[str, tuple[tuple[str, str], ...]]
 LEFT: tuple[Section, ...] = (
     ("Everywhere", (
         ("?", "this help"),
-        ("ctrl+p", "commands: open a lesson, reset progress, theme"),
+        ("ctrl+p", "commands: review, open a lesson, reset progress, theme"),
         ("ctrl+q", "quit (ctrl+c too); progress is always saved"),
     )),
     ("Lesson list", (
@@ -29,6 +29,10 @@ LEFT: tuple[Section, ...] = (
         ("p  ←", "previous step"),
         ("Esc", "back to the lesson list"),
         ("↑ ↓", "scroll a long text (PgUp PgDn too)"),
+    )),
+    ("Review (first row of the list)", (
+        ("n", "next quiz; skips an unfinished one"),
+        ("Esc", "back to the lesson list"),
     )),
 )
 RIGHT: tuple[Section, ...] = (

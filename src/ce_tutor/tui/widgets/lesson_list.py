@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from ce_tutor.tui.library import LessonStatus
 
 
+#: The option id of the "Review: N due" row (lesson ids cannot start with '-').
+REVIEW_ROW = "-review"
+
+
 class LessonList(OptionList):
     """The lessons in curriculum order; the option ids are the lesson ids."""
 
@@ -28,16 +32,19 @@ class LessonList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
         self.statuses: Sequence[LessonStatus] = ()
+        self.due = 0
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.show(self.statuses))
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.show(self.statuses, due=self.due))
 
-    def show(self, statuses: Sequence[LessonStatus], select: str | None = None) -> None:
-        """Replace the rows, keeping the highlighted lesson (or highlighting ``select``, or "next up")."""
+    def show(self, statuses: Sequence[LessonStatus], select: str | None = None, due: int = 0) -> None:
+        """Replace the rows, keeping the highlighted lesson (or highlighting ``select``, or "next up"); with
+        ``due`` review cards, a "Review: N due" row comes first."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
-        self.statuses = statuses
-        self.set_options(Option(self._row(s), id=s.id) for s in statuses)
-        ids = [s.id for s in statuses]
+        self.statuses, self.due = statuses, due
+        review = [Option(self._review_row(due), id=REVIEW_ROW)] if due else []
+        self.set_options([*review, *(Option(self._row(s), id=s.id) for s in statuses)])
+        ids = [REVIEW_ROW] * bool(due) + [s.id for s in statuses]
         target = select or current or next((s.id for s in statuses if s.next_up), None)
         if ids:
             self.highlighted = ids.index(target) if target in ids else 0
@@ -52,6 +59,13 @@ class LessonList(OptionList):
         if status.progress is not None and status.progress.last_visited is not None:
             return Text(f"{status.percent}%")
         return Text("")
+
+    def _review_row(self, due: int) -> Table:
+        grid = Table.grid(expand=True, padding=(0, 1))
+        grid.add_column(width=3, justify="right")
+        grid.add_column(ratio=1, no_wrap=True)
+        grid.add_row("↻", Text(f"Review: {due} due", style=f"bold {theme_color(self.app, 'text-accent')}"))
+        return grid
 
     def _row(self, status: LessonStatus) -> Table:
         """The number, the title and the progress; below, in a second line, unmet prerequisites."""
