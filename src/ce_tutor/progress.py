@@ -221,6 +221,7 @@ class ProgressStore:
         self._damaged_rows: set[tuple[str, int]] = set()
         self._closed = False
         self._scanned = False
+        self._reason = ""  # why progress is not being saved, in a few words
         directory = default_data_dir(data_dir)
         path = directory / FILE_NAME
         try:
@@ -408,8 +409,9 @@ class ProgressStore:
         try:
             if self._pending and not self._flush() and self.on_saving_change is not None:
                 n = len(self._pending)
+                reason = self._reason or "it is read-only"
                 self.on_saving_change(
-                    f"{n} change{'s' * (n != 1)} made this session could not be saved: {self.not_saving}"
+                    f"{n} change{'s' * (n != 1)} made this session could not be saved to {self._where()} ({reason})"
                 )
         finally:
             self._closed = True
@@ -457,6 +459,7 @@ class ProgressStore:
         if conn is None:
             return None
         if isinstance(why, _Locked):
+            self._reason = "it is locked by another program"
             self.not_saving = (
                 f"{path} is locked by another program (waited {BUSY_TIMEOUT_S:g} s), so progress is not "
                 "being saved; what you do now is kept and saved once the lock is released"
@@ -549,9 +552,9 @@ class ProgressStore:
             except sqlite3.ProgrammingError:
                 raise
             except sqlite3.DatabaseError as exc:
-                reason = "it is locked by another program" if _code(exc) in _BUSY_CODES else str(exc)
-                self._stopped_saving(f"progress is not being saved to {self._where()} ({reason}); what you do "
-                                     "is kept and saved as soon as it can be")
+                self._reason = "it is locked by another program" if _code(exc) in _BUSY_CODES else str(exc)
+                self._stopped_saving(f"progress is not being saved to {self._where()} ({self._reason}); what "
+                                     "you do is kept and saved as soon as it can be")
                 return False
             self._pending.pop(0)
         if self.not_saving is not None:
@@ -696,7 +699,8 @@ class ProgressStore:
             problems.append(f"time {quoted(fields['time'])} is not a date; left out")
         if problems:
             self._note_damage("attempts", rowid, "; ".join(problems))
-        return Attempt(moment, texts["lesson_id"], texts["quiz_id"], seed, answer, texts["verdict"])  # type: ignore[arg-type]
+        return Attempt(moment, texts["lesson_id"], texts["quiz_id"], seed, answer,  # type: ignore[arg-type]
+                       texts["verdict"])  # type: ignore[arg-type]
 
 
 def _can_write(path: Path) -> bool:

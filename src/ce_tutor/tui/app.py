@@ -96,8 +96,10 @@ class TutorApp(App[None]):
 
         library = open_library(catalog, self.options)
         self.library = library
-        for warning in library.warnings:
-            self.tell(warning, "Progress file", "warning")
+        if library.warnings:
+            self.tell("\n".join(library.warnings), "Progress file", "warning")
+        if library.store is not None:
+            library.store.on_saving_change = self._saving_changed
         if library.store_error:
             self.tell(library.store_error, "Progress will not be saved", "error")
         self.browser.library = library
@@ -116,6 +118,13 @@ class TutorApp(App[None]):
                     self.open_lesson(lesson.id)
 
             self.push_screen(ResumeScreen(lesson.title, where), resume)
+
+    def _saving_changed(self, problem: str | None) -> None:
+        """Said once when progress stops being saved (the session goes on), and once when it works again."""
+        if problem is not None:
+            self.tell(problem, "Progress not saved", "error")
+        else:
+            self.tell("Everything you did is saved now.", "Progress saved again")
 
     # -- lessons -----------------------------------------------------------------------------------------
     @on(BrowserScreen.OpenLesson)
@@ -167,7 +176,13 @@ class TutorApp(App[None]):
 
         def reset(yes: bool | None) -> None:
             if yes:
-                library.reset(lesson_id)
+                from ce_tutor.progress import ProgressError
+
+                try:
+                    library.reset(lesson_id)
+                except ProgressError as exc:
+                    self.tell(str(exc), "Nothing was reset", "error")
+                    return
                 self.browser.refresh_lessons()
                 self.tell(f"Forgot {what}.", "Progress reset")
 
