@@ -237,6 +237,8 @@ class ProgressStore:
                 self.read_only = True
         self.learner_seed = self._seed()
         self._scan()
+        if self.not_saving is not None and self.not_saving not in self.warnings:  # a write at start failed
+            self.warnings.append(self.not_saving)
 
     # -- lessons ---------------------------------------------------------------------------------
 
@@ -494,30 +496,26 @@ class ProgressStore:
         )
 
     def _seed(self) -> int:
-        """The persisted 63-bit learner seed, created (or, if damaged, replaced) when the file is writable;
-        a read-only file without a usable one gives a seed for this session only."""
-        value = None
-        if self._has_table("meta"):
-            with self._errors():
-                if not self.read_only:
-                    with _transaction(self._conn):
-                        self._conn.execute(
-                            "INSERT OR IGNORE INTO meta (key, value) VALUES ('learner_seed', ?)",
-                            (secrets.randbits(63),),
-                        )
-                rows = self._conn.execute("SELECT rowid, value FROM meta WHERE key = 'learner_seed'").fetchall()
-            if rows:
-                value = rows[0][1]
-                if _is_int(value) and value in _SEED_RANGE:
-                    return value
-                fresh = secrets.randbits(63)
-                if not self.read_only:
-                    with self._errors(), _transaction(self._conn):
-                        self._conn.execute("UPDATE meta SET value = ? WHERE key = 'learner_seed'", (fresh,))
-                self._note_damage("meta", rows[0][0], f"learner_seed {quoted(value)} is not a 63-bit whole number; "
-                                  + ("a new seed was stored" if not self.read_only else "using a new seed for now"))
-                return fresh
-        return secrets.randbits(63)
+        """The persisted 63-bit learner seed, created (or, if damaged, replaced) when the file is writable
+        (a write that fails waits with the others); a read-only file without a usable one gives a seed for
+        this session only."""
+        fresh = secrets.randbits(63)
+        if not self._has_table("meta"):
+            return fresh
+        if not self.read_only:
+            self._save(("INSERT OR IGNORE INTO meta (key, value) VALUES ('learner_seed', :seed)", {"seed": fresh}))
+        with self._errors():
+            rows = self._conn.execute("SELECT rowid, value FROM meta WHERE key = 'learner_seed'").fetchall()
+        if not rows:
+            return fresh
+        rowid, value = rows[0]
+        if _is_int(value) and value in _SEED_RANGE:
+            return value
+        if not self.read_only:
+            self._save(("UPDATE meta SET value = :seed WHERE key = 'learner_seed'", {"seed": fresh}))
+        self._note_damage("meta", rowid, f"learner_seed {quoted(value)} is not a 63-bit whole number; "
+                          + ("a new seed was stored" if not self.read_only else "using a new seed for now"))
+        return fresh
 
     def _scan(self) -> None:
         """Read every row once, so that damage is reported in :attr:`warnings` when the store opens."""

@@ -61,6 +61,8 @@ class TutorApp(App[None]):
         self._catalog = catalog
         self.library: Library | None = None
         self.crash_log: Path | None = None
+        #: Printed after the app has ended: how much progress could not be saved, if any.
+        self.exit_note: str | None = None
         self.browser = BrowserScreen()
         if options.theme:
             self.theme = options.theme
@@ -211,7 +213,12 @@ class TutorApp(App[None]):
 
     def on_unmount(self) -> None:
         if self.library is not None:
+            if self.library.store is not None:  # what could not be saved is told after the screen is restored
+                self.library.store.on_saving_change = self._unsaved_at_exit
             self.library.close()
+
+    def _unsaved_at_exit(self, problem: str | None) -> None:
+        self.exit_note = problem
 
     # -- unexpected errors -------------------------------------------------------------------------------
     def _handle_exception(self, error: Exception) -> None:
