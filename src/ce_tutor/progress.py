@@ -31,7 +31,8 @@ can be (a bad date is dropped, a bad step is shown as 0) or skipped when it cann
 Schema migrations live in :data:`MIGRATIONS` (see there). A store opened read-only never migrates, so a
 reader must cope with a table that a newer migration adds being absent: read through
 :meth:`ProgressStore._table_rows`, which returns no rows for a missing table, and check each row as
-:func:`_lesson_row` and :func:`_attempt_row` do.
+:meth:`ProgressStore._lessons` and :meth:`ProgressStore._attempts` do (a fast path for a good row, a field by
+field repair for a damaged one).
 """
 
 from __future__ import annotations
@@ -290,22 +291,17 @@ class ProgressStore:
     def lesson(self, lesson_id: str) -> LessonProgress:
         """Progress in one lesson; a never-visited (or unreadably damaged) lesson gives zeros and
         ``last_visited=None``."""
-        for row in self._table_rows("lessons", "WHERE lesson_id = :lesson", {"lesson": lesson_id}):
-            checked = self._lesson_row(row)
-            if checked is not None:
-                return checked[0]
-        return LessonProgress(lesson_id, 0, 0, 0, False, None)
+        found = self._lessons("WHERE lesson_id = :lesson", {"lesson": lesson_id})
+        return found[0][0] if found else LessonProgress(lesson_id, 0, 0, 0, False, None)
 
     def lessons(self) -> dict[str, LessonProgress]:
         """Every visited lesson, by id (sorted); damaged rows are repaired or skipped (see :attr:`warnings`)."""
-        found = (self._lesson_row(row) for row in self._table_rows("lessons"))
-        return {p.lesson_id: p for p, _ in sorted((c for c in found if c is not None), key=lambda c: c[0].lesson_id)}
+        return {p.lesson_id: p for p, _ in sorted(self._lessons(), key=lambda found: found[0].lesson_id)}
 
     def last_lesson(self) -> LessonProgress | None:
         """The most recently visited incomplete lesson (to offer "resume?"), or ``None``."""
-        found = (self._lesson_row(row) for row in self._table_rows("lessons", "WHERE complete IS NOT 1"))
-        candidates = [c for c in found if c is not None and not c[0].complete]
-        return max(candidates, key=lambda c: c[1])[0] if candidates else None
+        candidates = [found for found in self._lessons("WHERE complete IS NOT 1") if not found[0].complete]
+        return max(candidates, key=lambda found: found[1])[0] if candidates else None
 
     # -- quizzes ---------------------------------------------------------------------------------
 
@@ -329,12 +325,10 @@ class ProgressStore:
 
     def attempts(self, lesson_id: str | None = None, quiz_id: str | None = None) -> list[Attempt]:
         """Attempts in the order they were made, optionally only those of one lesson and/or quiz."""
-        rows = self._table_rows(
-            "attempts",
+        return self._attempts(
             "WHERE (:lesson IS NULL OR lesson_id = :lesson) AND (:quiz IS NULL OR quiz_id = :quiz) ORDER BY rowid",
             {"lesson": lesson_id, "quiz": quiz_id},
         )
-        return [a for a in map(self._attempt_row, rows) if a is not None]
 
     def quiz_stats(self, lesson_id: str | None = None) -> list[QuizStats]:
         """Attempt and ``"correct"`` counts per quiz, sorted by lesson then quiz."""
@@ -353,7 +347,7 @@ class ProgressStore:
         Unlike the other writes this is never queued: it raises :class:`ProgressError` (and changes
         nothing) if the file cannot be written now."""
         if not self._flush() or self.read_only:
-            raise ProgressError(f"nothing was reset: {self.not_saving}")
+            raise ProgressError(f"{self._where()} cannot be written now ({self._reason}); nothing was reset")
         params = {"lesson": lesson_id}
         with self._errors(), _transaction(self._conn):
             lessons = self._conn.execute("DELETE FROM lessons WHERE :lesson IS NULL OR lesson_id = :lesson", params)
@@ -411,7 +405,7 @@ class ProgressStore:
         try:
             if self._pending and not self._flush() and self.on_saving_change is not None:
                 n = len(self._pending)
-                reason = self._reason or "it is read-only"
+                reason = self._reason
                 self.on_saving_change(
                     f"{n} change{'s' * (n != 1)} made this session could not be saved to {self._where()} ({reason})"
                 )
@@ -467,6 +461,7 @@ class ProgressStore:
                 "being saved; what you do now is kept and saved once the lock is released"
             )
         else:
+            self._reason = str(why)
             self.not_saving = f"{why}, so nothing new will be saved; the progress in it is shown"
         self.warnings.append(self.not_saving)
         return conn
@@ -504,8 +499,7 @@ class ProgressStore:
             return fresh
         if not self.read_only:
             self._save(("INSERT OR IGNORE INTO meta (key, value) VALUES ('learner_seed', :seed)", {"seed": fresh}))
-        with self._errors():
-            rows = self._conn.execute("SELECT rowid, value FROM meta WHERE key = 'learner_seed'").fetchall()
+        rows = self._fetch("SELECT rowid, value FROM meta WHERE key = 'learner_seed'", {})
         if not rows:
             return fresh
         rowid, value = rows[0]
@@ -519,8 +513,8 @@ class ProgressStore:
 
     def _scan(self) -> None:
         """Read every row once, so that damage is reported in :attr:`warnings` when the store opens."""
-        self.lessons()
-        self.attempts()
+        self._lessons()
+        self._attempts(keep=False)
         for table, problems in self._damage.items():
             self.warnings.extend(problems[:DAMAGE_NAMED])
             if len(problems) > DAMAGE_NAMED:
@@ -608,33 +602,71 @@ class ProgressStore:
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
             ).fetchone() is not None
 
-    def _table_rows(self, table: str, where: str = "", params: dict[str, object] | None = None) -> list[sqlite3.Row]:
-        """The rows of ``table`` (each with its ``_rowid``) matching ``where``; none if the file has no such
-        table (a file opened read-only is not migrated). ``table`` and ``where`` are code, never input."""
+    def _table_rows(
+        self, table: str, columns: tuple[str, ...], where: str = "", params: dict[str, object] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """``(rowid, *columns)`` of the rows of ``table`` matching ``where``: none if the file has no such table
+        (a file opened read-only is not migrated), or if it lacks one of the columns (a hand-made schema,
+        named in :attr:`warnings`). ``table``, ``columns`` and ``where`` are code, never input."""
         if not self._has_table(table):
             return []
         with self._errors():
-            return self._conn.execute(f"SELECT rowid AS _rowid, * FROM {table} {where}", params or {}).fetchall()
+            present = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            missing = [name for name in columns if name not in present]
+            if missing:
+                self._note_damage(table, None, f"lacks the column{'s' * (len(missing) > 1)} {', '.join(missing)}; "
+                                  "its rows are skipped")
+                return []
+        return self._fetch(f"SELECT rowid, {', '.join(columns)} FROM {table} {where}", params or {})
 
-    def _note_damage(self, table: str, rowid: int, problem: str) -> None:
-        """Remember a damaged row, once; named in :attr:`warnings` (directly, if found after opening)."""
+    def _fetch(self, sql: str, params: dict[str, object]) -> list[tuple[Any, ...]]:
+        """All rows of a query. Text that is not UTF-8 would fail the whole query: then it is read again with
+        the bad bytes kept as surrogates, for the row checks to find (see :func:`_utf8`)."""
+        with self._errors():
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "decode" not in str(exc):
+                    raise
+            self._conn.text_factory = _lenient_text
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            finally:
+                self._conn.text_factory = str
+
+    def _note_damage(self, table: str, rowid: int | None, problem: str) -> None:
+        """Remember a damaged row (or table, if ``rowid`` is ``None``), once; named in :attr:`warnings`
+        (directly, if found after opening)."""
         if (table, rowid) in self._damaged_rows:
             return
         self._damaged_rows.add((table, rowid))
-        message = f"progress file {self._where()}, table {table}, row {rowid}: {problem}"
+        where = f"table {table}" if rowid is None else f"table {table}, row {rowid}"
+        message = f"progress file {self._where()}, {where}: {problem}"
         problems = self._damage.setdefault(table, [])
         problems.append(message)
         if self._scanned and len(problems) <= DAMAGE_NAMED:
             self.warnings.append(message)
 
-    def _lesson_row(self, row: sqlite3.Row) -> tuple[LessonProgress, int] | None:
-        """A lesson row checked field by field, with its ``visit_seq``; ``None`` if it must be skipped."""
-        fields = _fields(row, ("lesson_id", "current_step", "furthest_step", "n_steps", "complete",
-                               "last_visited", "visit_seq"))
-        rowid = row["_rowid"]
-        if fields is None:
-            self._note_damage("lessons", rowid, "the table lacks some columns; row skipped")
-            return None
+    def _lessons(self, where: str = "", params: dict[str, object] | None = None) -> list[tuple[LessonProgress, int]]:
+        """The lesson rows matching ``where`` that can be shown, each with its ``visit_seq``."""
+        found = []
+        for row in self._table_rows("lessons", _LESSON_COLUMNS, where, params):
+            rowid, lesson_id, current, furthest, n_steps, complete, visited, seq = row
+            moment = _date(visited)
+            if (type(lesson_id) is str and lesson_id and _utf8(lesson_id) and type(n_steps) is int and n_steps > 0
+                    and type(current) is int and 0 <= current < n_steps and type(furthest) is int
+                    and 0 <= furthest < n_steps and (complete == 0 or complete == 1) and type(complete) is int
+                    and moment is not None and type(seq) is int):
+                found.append((LessonProgress(lesson_id, current, furthest, n_steps, bool(complete), moment), seq))
+            else:
+                checked = self._lesson_row(dict(zip(("rowid", *_LESSON_COLUMNS), row)))
+                if checked is not None:
+                    found.append(checked)
+        return found
+
+    def _lesson_row(self, fields: dict[str, Any]) -> tuple[LessonProgress, int] | None:
+        """A damaged lesson row, repaired for display, with its ``visit_seq``; ``None`` if it must be skipped."""
+        rowid = fields["rowid"]
         problems: list[str] = []
         lesson_id = _text(fields["lesson_id"], problems, "lesson_id")
         n_steps = fields["n_steps"]
@@ -650,10 +682,10 @@ class ProgressStore:
         for name in ("current_step", "furthest_step"):
             value = fields[name]
             steps[name] = min(max(value, 0), n_steps - 1) if _is_int(value) else 0
-            if steps[name] != value:
+            if steps[name] != value or not _is_int(value):
                 problems.append(f"{name} {quoted(value)} is not a step of {n_steps}; shown as {steps[name]}")
         complete = fields["complete"]
-        if complete not in (0, 1) or isinstance(complete, float):
+        if not _is_int(complete) or complete not in (0, 1):
             problems.append(f"complete {quoted(complete)} is not 0 or 1; shown as not complete")
             complete = 0
         last_visited = _date(fields["last_visited"])
@@ -669,13 +701,27 @@ class ProgressStore:
                                   bool(complete), last_visited)
         return progress, visit_seq
 
-    def _attempt_row(self, row: sqlite3.Row) -> Attempt | None:
-        """An attempt row checked field by field; ``None`` if it must be skipped."""
-        fields = _fields(row, ("time", "lesson_id", "quiz_id", "seed", "answer", "verdict"))
-        rowid = row["_rowid"]
-        if fields is None:
-            self._note_damage("attempts", rowid, "the table lacks some columns; row skipped")
-            return None
+    def _attempts(self, where: str = "", params: dict[str, object] | None = None, keep: bool = True) -> list[Attempt]:
+        """The attempt rows matching ``where`` that can be shown (only the repaired ones unless ``keep``: a
+        check for damage need not build the good rows)."""
+        found = []
+        for row in self._table_rows("attempts", _ATTEMPT_COLUMNS, where, params):
+            rowid, moment, lesson_id, quiz_id, seed, answer, verdict = row
+            moment = _date(moment)
+            if (moment is not None and type(lesson_id) is str and lesson_id and type(quiz_id) is str and quiz_id
+                    and type(seed) is int and -(2**63) <= seed < 2**63 and type(answer) is str
+                    and type(verdict) is str and verdict and _utf8(lesson_id, quiz_id, answer, verdict)):
+                if keep:
+                    found.append(Attempt(moment, lesson_id, quiz_id, seed, answer, verdict))
+            else:
+                checked = self._attempt_row(dict(zip(("rowid", *_ATTEMPT_COLUMNS), row)))
+                if checked is not None:
+                    found.append(checked)
+        return found
+
+    def _attempt_row(self, fields: dict[str, Any]) -> Attempt | None:
+        """A damaged attempt row, repaired for display; ``None`` if it must be skipped."""
+        rowid = fields["rowid"]
         problems: list[str] = []
         texts = {name: _text(fields[name], problems, name) for name in ("lesson_id", "quiz_id", "verdict")}
         answer = fields["answer"]
@@ -701,6 +747,22 @@ class ProgressStore:
                        texts["verdict"])  # type: ignore[arg-type]
 
 
+_LESSON_COLUMNS = ("lesson_id", "current_step", "furthest_step", "n_steps", "complete", "last_visited", "visit_seq")
+_ATTEMPT_COLUMNS = ("time", "lesson_id", "quiz_id", "seed", "answer", "verdict")
+
+
+def _utf8(*texts: str) -> bool:
+    """Whether every text is valid UTF-8 as read (bad bytes come back as surrogates: see
+    :meth:`ProgressStore._fetch`)."""
+    for text in texts:
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
+
+
 def _can_write(path: Path) -> bool:
     """Whether this process may write ``path`` (if it exists) and create files beside it (SQLite's -wal and
     -shm). A seam for tests: as root every permission check passes, so they force the answer here."""
@@ -724,7 +786,6 @@ def _connect_read_only(path: Path) -> sqlite3.Connection | None:
         conn = None
         try:
             conn = sqlite3.connect(f"{uri}?{query}", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            _configure(conn)
             _refuse_newer(conn, path)
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             return conn
@@ -774,11 +835,8 @@ def _check_file(path: Path) -> None:
             conn.close()
 
 
-def _configure(conn: sqlite3.Connection) -> None:
-    """Rows by name; text that is not UTF-8 read with its bad bytes kept as surrogates (see :func:`_text`)
-    instead of failing the whole query."""
-    conn.row_factory = sqlite3.Row
-    conn.text_factory = lambda data: data.decode("utf-8", "surrogateescape")
+def _lenient_text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _connect(target: Path | str, timeout: float | None = None) -> sqlite3.Connection:
@@ -788,7 +846,6 @@ def _connect(target: Path | str, timeout: float | None = None) -> sqlite3.Connec
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves; timeout sets SQLite's busy_timeout.
         conn = sqlite3.connect(target, timeout=timeout, isolation_level=None)
-        _configure(conn)
         _enable_wal(conn, timeout)
         conn.execute("PRAGMA synchronous = NORMAL")
         _refuse_newer(conn, target)
@@ -886,22 +943,12 @@ def _migrate(conn: sqlite3.Connection) -> None:
 # -- checking rows --------------------------------------------------------------------------------------
 
 
-def _fields(row: sqlite3.Row, names: tuple[str, ...]) -> dict[str, object] | None:
-    """The named fields of a row, or ``None`` if the table lacks one of them (a hand-made schema)."""
-    keys = row.keys()
-    if any(name not in keys for name in names):
-        return None
-    return {name: row[name] for name in names}
-
-
 def _text(value: object, problems: list[str], name: str) -> str | None:
     """``value`` if it is text (bytes that were not UTF-8 replaced by U+FFFD, noted in ``problems``), else
     ``None``."""
     if not isinstance(value, str):
         return None
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if not _utf8(value):
         problems.append(f"{name} is not valid UTF-8; shown with replacement characters")
         return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return value

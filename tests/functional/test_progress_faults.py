@@ -232,7 +232,8 @@ def test_damaged_rows_are_named_and_every_good_row_gets_out(cli):
     assert table.returncode == 0 and "Traceback" not in table.stderr
     for shown in (table.stdout, table.stderr):
         assert "\x1b" not in shown and "\x07" not in shown
-    assert "table lessons, row 3: lesson 'total-cross-entropy': last_visited 'last tuesday' is not a date" in table.stderr
+    assert ("table lessons, row 3: lesson 'total-cross-entropy': last_visited 'last tuesday' is not a date"
+            in table.stderr)
     assert "table lessons, row 4: lesson 'ce-vs-ssr': n_steps 'eleven'" in table.stderr
     assert "table attempts, row 2: time 'not a time' is not a date" in table.stderr
     assert "table attempts, row 3: seed 'eleven' unusable; row skipped" in table.stderr

@@ -746,7 +746,9 @@ def test_reset_is_never_queued_it_fails_and_changes_nothing(lock_briefly, tmp_pa
         assert answers(s) == ["kept"]
 
 
-def test_a_lock_held_at_start_opens_read_only_shows_progress_and_saves_once_released(lock_briefly, tmp_path: Path) -> None:
+def test_a_lock_held_at_start_opens_read_only_shows_progress_and_saves_once_released(
+    lock_briefly, tmp_path: Path
+) -> None:
     with ProgressStore(tmp_path) as s:
         s.visit_step("a", 1, 3)
         s.record_attempt("a", "q", 1, "before", "correct")
@@ -772,7 +774,9 @@ def test_a_lock_held_at_start_opens_read_only_shows_progress_and_saves_once_rele
 # -- a progress file that cannot be written ------------------------------------------------------------------
 
 
-def test_a_read_only_file_shows_and_exports_its_progress_and_saves_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_read_only_file_shows_and_exports_its_progress_and_saves_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     with ProgressStore(tmp_path) as s:
         s.visit_step("a", 2, 4)
         s.complete_lesson("b", 3)
@@ -926,7 +930,7 @@ def test_nulls_and_missing_columns_in_a_hand_made_schema(tmp_path: Path) -> None
         assert "table meta, row 1: learner_seed 'not a number'" in text and "new seed was stored" in text
         assert "table lessons, row 1: lesson_id NULL" in text
         assert "table lessons, row 2: lesson 'ok': current_step NULL" in text
-        assert "table attempts, row 1: the table lacks some columns" in text
+        assert "table attempts: lacks the column verdict; its rows are skipped" in text
         assert sorted(s.lessons()) == ["fine", "ok"] and s.lesson("fine").complete
         assert s.attempts() == []
         seed = s.learner_seed
@@ -996,7 +1000,9 @@ def test_write_file_refuses_anything_but_a_regular_file_untouched(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == names  # no temporary file left behind
 
 
-def test_write_file_on_a_full_disk_keeps_the_old_content_and_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_write_file_on_a_full_disk_keeps_the_old_content_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     target = tmp_path / "out.json"
     target.write_text("old content")
 
