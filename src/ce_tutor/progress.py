@@ -394,8 +394,8 @@ class ProgressStore:
         return len(self._pending)
 
     def retry(self) -> bool:
-        """Try to save what is waiting now; whether nothing is left waiting."""
-        return self._flush()
+        """Try to save what is waiting now; whether nothing is left waiting (``False`` once closed)."""
+        return not self._closed and self._flush()
 
     def close(self) -> None:
         """Save what is waiting if the file takes it now, then close (idempotent); the store cannot be used

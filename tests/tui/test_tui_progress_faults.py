@@ -120,3 +120,39 @@ def test_progress_still_unsaved_at_exit_is_counted_for_the_terminal(tmp_path, mo
     assert app.exit_note is not None
     assert app.exit_note.startswith("2 changes made this session could not be saved")
     assert "database or disk is full" in app.exit_note
+
+
+def test_progress_is_retried_while_the_learner_only_reads(tmp_path, monkeypatch):
+    transaction = progress._transaction
+    disk = {"full": False}
+
+    def write(conn):
+        if disk["full"]:
+            error = sqlite3.OperationalError("database or disk is full")
+            error.sqlite_errorcode = sqlite3.SQLITE_FULL
+            raise error
+        return transaction(conn)
+
+    monkeypatch.setattr(progress, "_transaction", write)
+    app = make_app(tmp_path)
+    app.RETRY_SAVING_S = 0.05
+    seen = notes(app)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            disk["full"] = True
+            await pilot.press("enter", "n")
+            await pilot.pause(0.3)
+            assert [n.split(":")[0] for n in seen] == ["Progress not saved"]
+            disk["full"] = False
+            for _ in range(100):  # no key is pressed: the app retries by itself
+                await pilot.pause(0.05)
+                if len(seen) > 1:
+                    break
+            assert seen[1] == "Progress saved again: Everything you did is saved now."
+            assert app._saving_retries is None
+
+    asyncio.run(main())
+    with ProgressStore(tmp_path) as store:
+        assert store.lesson("basics").current_step == 1

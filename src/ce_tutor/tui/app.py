@@ -21,6 +21,7 @@ from ce_tutor.tui.workarounds import stop_styles_cache_leak
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.timer import Timer
 
     from ce_tutor.lessons.catalog import Catalog
     from ce_tutor.tui.library import Library
@@ -46,6 +47,8 @@ class TutorApp(App[None]):
     CSS_PATH = ["app.tcss", "screens/browser.tcss"]
     TITLE = "ce-tutor"
     COMMANDS = App.COMMANDS | {tutor_commands}
+    #: Seconds between tries to save progress while it cannot be saved.
+    RETRY_SAVING_S = 5.0
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -63,6 +66,7 @@ class TutorApp(App[None]):
         self.crash_log: Path | None = None
         #: Printed after the app has ended: how much progress could not be saved, if any.
         self.exit_note: str | None = None
+        self._saving_retries: Timer | None = None
         self.browser = BrowserScreen()
         if options.theme:
             self.theme = options.theme
@@ -102,6 +106,8 @@ class TutorApp(App[None]):
             self.tell("\n".join(library.warnings), "Progress file", "warning")
         if library.store is not None:
             library.store.on_saving_change = self._saving_changed
+            if library.store.not_saving is not None:
+                self._retry_saving_soon()
         if library.store_error:
             self.tell(library.store_error, "Progress will not be saved", "error")
         self.browser.library = library
@@ -125,8 +131,24 @@ class TutorApp(App[None]):
         """Said once when progress stops being saved (the session goes on), and once when it works again."""
         if problem is not None:
             self.tell(problem, "Progress not saved", "error")
+            self._retry_saving_soon()
         else:
             self.tell("Everything you did is saved now.", "Progress saved again")
+
+    def _retry_saving_soon(self) -> None:
+        """While progress is not being saved, try again every few seconds, even if the learner is only
+        reading (each try waits at most :data:`ce_tutor.progress.RETRY_TIMEOUT_S` for a lock)."""
+        if self._saving_retries is not None:
+            return
+
+        def retry() -> None:
+            store = self.library.store if self.library is not None else None
+            if store is None or store.not_saving is None or store.retry():
+                if self._saving_retries is not None:
+                    self._saving_retries.stop()
+                self._saving_retries = None
+
+        self._saving_retries = self.set_interval(self.RETRY_SAVING_S, retry)
 
     # -- lessons -----------------------------------------------------------------------------------------
     @on(BrowserScreen.OpenLesson)
