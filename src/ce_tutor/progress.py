@@ -111,6 +111,8 @@ _ACCESS_CODES = frozenset(
     }
 )
 _CORRUPT_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+#: Failures after which no write can succeed now (every later one waits too, so that order is kept).
+_WAIT_CODES = _BUSY_CODES | _ACCESS_CODES
 _SEED_RANGE = range(-(2**63), 2**63)  # what fits in an SQLite INTEGER
 
 #: One write transaction: its statements with their parameters.
@@ -536,19 +538,27 @@ class ProgressStore:
             raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         if self.read_only and not self._reopen():
             return not self._pending
-        while self._pending:
+        waiting, self._pending = self._pending, []
+        error: sqlite3.DatabaseError | None = None
+        for i, write in enumerate(waiting):
             try:
                 with _transaction(self._conn):
-                    for sql, params in self._pending[0]:
+                    for sql, params in write:
                         self._conn.execute(sql, params)
             except sqlite3.ProgrammingError:
+                self._pending += waiting[i:]
                 raise
             except sqlite3.DatabaseError as exc:
-                self._reason = "it is locked by another program" if _code(exc) in _BUSY_CODES else str(exc)
-                self._stopped_saving(f"progress is not being saved to {self._where()} ({self._reason}); what "
-                                     "you do is kept and saved as soon as it can be")
-                return False
-            self._pending.pop(0)
+                error = exc
+                if _code(exc) in _WAIT_CODES:  # the file takes no writes now: keep the rest, in order
+                    self._pending += waiting[i:]
+                    break
+                self._pending.append(write)  # this write does not fit the file (a hand-made schema): the rest may
+        if error is not None:
+            self._reason = "it is locked by another program" if _code(error) in _BUSY_CODES else str(error)
+            self._stopped_saving(f"progress is not being saved to {self._where()} ({self._reason}); what "
+                                 "you do is kept and saved as soon as it can be")
+            return False
         if self.not_saving is not None:
             self.not_saving = None
             self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")

@@ -915,7 +915,8 @@ def test_nulls_and_missing_columns_in_a_hand_made_schema(tmp_path: Path) -> None
         conn.executescript("""
             CREATE TABLE meta (key TEXT PRIMARY KEY, value);
             INSERT INTO meta VALUES ('learner_seed', 'not a number');
-            CREATE TABLE lessons (lesson_id, current_step, furthest_step, n_steps, complete, last_visited, visit_seq);
+            CREATE TABLE lessons (lesson_id PRIMARY KEY, current_step, furthest_step, n_steps, complete, last_visited,
+                                  visit_seq);
             INSERT INTO lessons VALUES (NULL, 0, 0, 3, 0, '2026-01-01T00:00:00+00:00', 1);
             INSERT INTO lessons VALUES ('ok', NULL, 1, 3, NULL, NULL, NULL);
             INSERT INTO lessons VALUES ('fine', 1, 1, 2, 1, '2026-01-01T00:00:00+00:00', 2);
@@ -935,9 +936,11 @@ def test_nulls_and_missing_columns_in_a_hand_made_schema(tmp_path: Path) -> None
         assert s.attempts() == []
         seed = s.learner_seed
         s.record_attempt("ok", "q", 2, "y", "correct")  # cannot be written to this table: kept, said once
-        assert s.not_saving is not None and s.unsaved == 1
+        assert s.not_saving is not None and "no column named verdict" in s.not_saving and s.unsaved == 1
+        s.visit_step("fine", 0, 2)  # other writes are not held up behind it
+        assert s.unsaved == 1 and s.lesson("fine").last_visited is not None
     with ProgressStore(tmp_path) as s:
-        assert s.learner_seed == seed
+        assert s.learner_seed == seed and s.lesson("fine").current_step == 0 and s.lesson("fine").complete
 
 
 # -- export files -----------------------------------------------------------------------------------------------
