@@ -221,7 +221,7 @@ class ProgressStore:
         self.on_saving_change: Callable[[str | None], None] | None = None
         self._pending: list[_Write] = []
         self._damage: dict[str, list[str]] = {}
-        self._damaged_rows: set[tuple[str, int]] = set()
+        self._damaged_rows: set[tuple[str, int | None]] = set()
         self._closed = False
         self._scanned = False
         self._reason = ""  # why progress is not being saved, in a few words
@@ -464,7 +464,7 @@ class ProgressStore:
             )
         else:
             self._reason = str(why)
-            self.not_saving = f"{why}, so nothing new will be saved; the progress in it is shown"
+            self.not_saving = f"{why}: the progress in it is shown, but nothing new will be saved"
         self.warnings.append(self.not_saving)
         return conn
 
@@ -900,7 +900,7 @@ def _classify(exc: sqlite3.Error, target: Path | str, *, reading: bool) -> Excep
     """The exception to raise for an SQLite error while opening; unknown read failures mean corruption."""
     code = _code(exc)
     if code in _BUSY_CODES:
-        return _Locked(str(target))
+        return _Locked(f"{target} is locked by another program (waited {BUSY_TIMEOUT_S:g} s)")
     if code in _ACCESS_CODES:
         return _Unwritable(f"cannot use {target} ({exc})")
     if code in _CORRUPT_CODES or reading:
