@@ -312,3 +312,13 @@ def test_export_to_a_full_standard_output_fails_with_a_message(cli, tmp_path):
                                 text=True, env=env, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip() == "ce-tutor export: cannot write to standard output: No space left on device"
+
+
+def test_export_never_sends_control_or_bidi_characters_to_the_terminal_and_keeps_them_in_the_json(cli):
+    answer = "a\x1b]52;c;aGk=\x07\x9b2J\u202eb"
+    with ProgressStore(cli.home) as s:
+        s.record_attempt("softmax", "q", 1, answer, "wrong")
+    result = cli("export")
+    assert result.returncode == 0
+    assert not any(ch in result.stdout for ch in "\x1b\x07\x9b\u202e")
+    assert json.loads(result.stdout)["attempts"][0]["answer"] == answer
