@@ -282,9 +282,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     import json
     import re
 
-    from ce_tutor.progress import ProgressError, write_file
+    from ce_tutor.progress import FILE_NAME, ProgressError, default_data_dir, write_file
 
     with _store(args) as store:
+        if store.path is None and os.path.lexists(default_data_dir(args.data_dir) / FILE_NAME):
+            print("ce-tutor export: the progress file cannot be read (see above), so nothing was exported",
+                  file=sys.stderr)
+            return 1
         text = json.dumps(store.export(), indent=2, ensure_ascii=False) + "\n"
     # JSON escapes C0 controls itself; escape C1 controls and bidi overrides too (they only occur in strings),
     # so that the text is safe on a terminal and still the same JSON.

@@ -233,7 +233,10 @@ class ProgressStore:
         except (_Unwritable, _Locked) as exc:
             self._conn = self._open_read_only(path, exc) if isinstance(exc, _Locked) or _has_data(path) else None
             if self._conn is None:
-                self.warnings.append(f"progress will not be saved this session: {exc}")
+                self.warnings.append(
+                    f"cannot read progress file {path} ({exc}); it is left as it is, and progress is neither shown "
+                    "nor saved this session" if _has_data(path) else f"progress will not be saved this session: {exc}"
+                )
                 self._conn = _connect(":memory:")
             else:
                 self.path = path

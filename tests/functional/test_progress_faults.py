@@ -219,6 +219,23 @@ def test_a_read_only_progress_folder_shows_exports_and_keeps_its_progress(read_o
     assert export_json(home) == read_only_home.before
 
 
+def test_an_unreadable_progress_file_is_never_exported_as_empty(read_only_home):
+    run, home = read_only_home, read_only_home.home
+    os.chmod(home / FILE_NAME, 0)  # no one but root may read it
+    try:
+        if os.geteuid() != 0:
+            os.chmod(home, 0o755)
+        exported = run("export")
+        assert exported.returncode == 1 and exported.stdout == ""
+        assert "cannot be read" in exported.stderr and "nothing was exported" in exported.stderr
+        table = run("progress")  # the table says what it can: nothing, with the reason above it
+        assert table.returncode == 0 and "cannot read progress file" in table.stderr
+        assert "neither shown nor saved" in table.stderr
+    finally:
+        os.chmod(home / FILE_NAME, 0o644)
+    assert export_json(home) == read_only_home.before
+
+
 # -- damaged rows ---------------------------------------------------------------------------------------------
 
 
