@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from ce_tutor import cli, progress
+from ce_tutor import cli as ce_tutor_cli
+from ce_tutor import progress
 from ce_tutor.lessons.catalog import load_catalog, shipped_lessons_dir
 from ce_tutor.plain import PlainTutor
 from ce_tutor.progress import FILE_NAME, ProgressStore
@@ -136,11 +137,11 @@ def test_export_while_another_program_holds_the_lock_gets_every_row(monkeypatch,
     other = sqlite3.connect(tmp_path / FILE_NAME, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
-        assert cli.main(["--data-dir", str(tmp_path), "export"]) == 0
+        assert ce_tutor_cli.main(["--data-dir", str(tmp_path), "export"]) == 0
         captured = capsys.readouterr()
         exported = json.loads(captured.out)
         assert "locked by another program" in captured.err
-        assert cli.main(["--data-dir", str(tmp_path), "progress"]) == 0
+        assert ce_tutor_cli.main(["--data-dir", str(tmp_path), "progress"]) == 0
         table = capsys.readouterr().out
     finally:
         other.execute("ROLLBACK")
@@ -315,14 +316,14 @@ def test_export_on_a_full_disk_fails_and_leaves_the_old_file(monkeypatch, tmp_pa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(progress.os, "fsync", full)
-    assert cli.main(["--data-dir", str(tmp_path / "home"), "export", "-o", str(target)]) == 1
+    assert ce_tutor_cli.main(["--data-dir", str(tmp_path / "home"), "export", "-o", str(target)]) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err and "left as it was" in err and "written to" not in err
     assert target.read_text() == "last week's export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out.json"]
 
 
-def test_export_to_a_full_standard_output_fails_with_a_message(cli, tmp_path):
+def test_export_to_a_full_standard_output_fails_with_a_message(tmp_path):
     env = {**os.environ, "CE_TUTOR_HOME": str(tmp_path / "home")}
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "ce_tutor", "export"], stdout=full, stderr=subprocess.PIPE,
