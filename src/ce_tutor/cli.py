@@ -258,6 +258,13 @@ def cmd_progress(args: argparse.Namespace) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    elsewhere = sorted({*saved, *(s.lesson_id for s in stats)} - set(catalog.ids()))
+    if elsewhere:
+        from ce_tutor.progress import quoted
+
+        print(f"\nAlso saved: progress in {len(elsewhere)} lesson{'s' * (len(elsewhere) != 1)} not found now "
+              f"({', '.join(map(quoted, elsewhere[:10]))}{', ...' * (len(elsewhere) > 10)}); "
+              "add their folders with --lessons to see them. 'ce-tutor export' includes them.")
     _print_review_cards(cards, log, due)
     return 0
 
@@ -306,28 +313,54 @@ def cmd_reset(args: argparse.Namespace, ask: Callable[[str], str] = input) -> in
         if reply.strip().lower() not in ("y", "yes"):
             print("Nothing was reset.")
             return 1
+    from ce_tutor.progress import ProgressError
+
     with _store(args) as store:
-        store.reset(args.lesson)
+        try:
+            store.reset(args.lesson)
+        except ProgressError as exc:
+            print(f"ce-tutor reset: {exc}", file=sys.stderr)
+            return 1
     print(f"Reset {what}.")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Every good row of the progress file as JSON (damaged rows are named on stderr), to stdout or to a
+    regular file written whole or not at all (:func:`ce_tutor.progress.write_file`)."""
     import json
+    import re
+
+    from ce_tutor.progress import FILE_NAME, ProgressError, default_data_dir, write_file
 
     with _store(args) as store:
+        if store.path is None and os.path.lexists(default_data_dir(args.data_dir) / FILE_NAME):
+            print("ce-tutor export: the progress file cannot be read (see above), so nothing was exported",
+                  file=sys.stderr)
+            return 1
         text = json.dumps(store.export(), indent=2, ensure_ascii=False) + "\n"
+    # JSON escapes C0 controls itself; escape C1 controls and bidi overrides too (they only occur in strings),
+    # so that the text is safe on a terminal and still the same JSON.
+    text = re.sub("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]",
+                  lambda m: f"\\u{ord(m.group()):04x}", text)
     if args.output is None:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a full disk behind a redirection: never a silent success
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            print(f"ce-tutor export: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
+            return 1
         return 0
-    tmp = args.output.with_name(args.output.name + ".tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, args.output)
-    except OSError as exc:
-        print(f"ce-tutor export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        written = write_file(args.output, text)
+    except ProgressError as exc:
+        print(f"ce-tutor export: {exc}", file=sys.stderr)
         return 1
-    print(f"Progress written to {args.output}.", file=sys.stderr)
+    through = f" (the file the link points to, {written})" if written != args.output else ""
+    print(f"Progress written to {args.output}{through}.", file=sys.stderr)
     return 0
 
 

@@ -54,6 +54,8 @@ class PlainTutor:
         self.stdin = stdin
         self.stdout = stdout
         self.width = width or max(40, min(shutil.get_terminal_size((80, 24)).columns, 100))
+        store.on_saving_change = lambda problem: self.say(
+            f"Note: {problem}." if problem else "Note: progress is saved.")
 
     # -- I/O -----------------------------------------------------------------------------------------------
     def say(self, text: str = "") -> None:
@@ -84,7 +86,7 @@ class PlainTutor:
             while lf is not None:
                 lf = self.play(lf)
         except (Quit, KeyboardInterrupt):
-            self.say("Progress saved. Bye.")
+            self.say("Progress saved. Bye." if not (self.store.unsaved or self.store.read_only) else "Bye.")
         return 0
 
     def _choose(self, lesson_id: str | None) -> LessonFile | None:

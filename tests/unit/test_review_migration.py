@@ -69,3 +69,28 @@ def test_a_schema_1_database_upgrades_in_place(tmp_path: Path) -> None:
     # Opening it again migrates nothing twice.
     with ProgressStore(tmp_path) as store:
         assert len(store.review_cards()) == 3 and len(store.review_log()) == 1
+
+
+def test_a_read_only_schema_1_database_shows_its_progress_with_no_cards_and_queues_reviews(
+    monkeypatch, tmp_path: Path
+) -> None:
+    """Opened read-only, a schema-1 file is not migrated: it has no review tables, so there are no cards and
+    nothing is due (no error), and a review made meanwhile is kept and saved once the file can be written."""
+    from ce_tutor import progress
+
+    path = tmp_path / FILE_NAME
+    shutil.copy(V1, path)
+    monkeypatch.setattr(progress, "_can_write", lambda path: False)
+    store = ProgressStore(tmp_path)
+    try:
+        assert store.read_only and store.lesson("softmax").complete
+        assert store.review_cards() == [] and store.due_count() == 0 and store.next_due() is None
+        assert store.seen_seeds("softmax", "softmax-shift") == {222}  # from the attempts table alone
+        store.mark_seen("softmax", "softmax-shift", 999)
+        assert store.unsaved == 1 and rows(path, "PRAGMA user_version") == [(1,)]
+        monkeypatch.setattr(progress, "_can_write", lambda path: True)
+        assert store.retry()
+        assert 999 in store.seen_seeds("softmax", "softmax-shift")
+    finally:
+        store.close()
+    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]

@@ -21,6 +21,7 @@ from ce_tutor.tui.workarounds import stop_styles_cache_leak
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.timer import Timer
 
     from ce_tutor.lessons.catalog import Catalog
     from ce_tutor.tui.library import Library
@@ -46,6 +47,8 @@ class TutorApp(App[None]):
     CSS_PATH = ["app.tcss", "screens/browser.tcss"]
     TITLE = "ce-tutor"
     COMMANDS = App.COMMANDS | {tutor_commands}
+    #: Seconds between tries to save progress while it cannot be saved.
+    RETRY_SAVING_S = 5.0
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -61,6 +64,9 @@ class TutorApp(App[None]):
         self._catalog = catalog
         self.library: Library | None = None
         self.crash_log: Path | None = None
+        #: Printed after the app has ended: how much progress could not be saved, if any.
+        self.exit_note: str | None = None
+        self._saving_retries: Timer | None = None
         self.browser = BrowserScreen()
         if options.theme:
             self.theme = options.theme
@@ -96,8 +102,12 @@ class TutorApp(App[None]):
 
         library = open_library(catalog, self.options)
         self.library = library
-        for warning in library.warnings:
-            self.tell(warning, "Progress file", "warning")
+        if library.warnings:
+            self.tell("\n".join(library.warnings), "Progress file", "warning")
+        if library.store is not None:
+            library.store.on_saving_change = self._saving_changed
+            if library.store.not_saving is not None:
+                self._retry_saving_soon()
         if library.store_error:
             self.tell(library.store_error, "Progress will not be saved", "error")
         self.browser.library = library
@@ -119,6 +129,29 @@ class TutorApp(App[None]):
                     self.open_lesson(lesson.id)
 
             self.push_screen(ResumeScreen(lesson.title, where), resume)
+
+    def _saving_changed(self, problem: str | None) -> None:
+        """Said once when progress stops being saved (the session goes on), and once when it works again."""
+        if problem is not None:
+            self.tell(problem, "Progress not saved", "error")
+            self._retry_saving_soon()
+        else:
+            self.tell("Everything you did is saved now.", "Progress saved again")
+
+    def _retry_saving_soon(self) -> None:
+        """While progress is not being saved, try again every few seconds, even if the learner is only
+        reading (each try waits at most :data:`ce_tutor.progress.RETRY_TIMEOUT_S` for a lock)."""
+        if self._saving_retries is not None:
+            return
+
+        def retry() -> None:
+            store = self.library.store if self.library is not None else None
+            if store is None or store.not_saving is None or store.retry():
+                if self._saving_retries is not None:
+                    self._saving_retries.stop()
+                self._saving_retries = None
+
+        self._saving_retries = self.set_interval(self.RETRY_SAVING_S, retry)
 
     # -- lessons -----------------------------------------------------------------------------------------
     @on(BrowserScreen.OpenLesson)
@@ -193,7 +226,13 @@ class TutorApp(App[None]):
 
         def reset(yes: bool | None) -> None:
             if yes:
-                library.reset(lesson_id)
+                from ce_tutor.progress import ProgressError
+
+                try:
+                    library.reset(lesson_id)
+                except ProgressError as exc:
+                    self.tell(str(exc), "Nothing was reset", "error")
+                    return
                 self.browser.refresh_lessons()
                 self.tell(f"Forgot {what}.", "Progress reset")
 
@@ -222,7 +261,12 @@ class TutorApp(App[None]):
 
     def on_unmount(self) -> None:
         if self.library is not None:
+            if self.library.store is not None:  # what could not be saved is told after the screen is restored
+                self.library.store.on_saving_change = self._unsaved_at_exit
             self.library.close()
+
+    def _unsaved_at_exit(self, problem: str | None) -> None:
+        self.exit_note = problem
 
     # -- unexpected errors -------------------------------------------------------------------------------
     def _handle_exception(self, error: Exception) -> None:

@@ -75,6 +75,8 @@ def run(options: AppOptions) -> int:
         app.run()
     except Exception as exc:  # noqa: BLE001 - outside Textual's own handling: still no traceback
         error = exc
+    if app is not None and app.exit_note:
+        print(f"ce-tutor: {app.exit_note}", file=sys.stderr)
     if error is None and app is not None and not app.return_code:
         return 0
     log = app.crash_log if app is not None else None

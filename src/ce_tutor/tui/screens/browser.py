@@ -39,7 +39,7 @@ class LessonDetails(Static):
         steps = f"{len(lesson.steps)} step{'s' * (len(lesson.steps) != 1)}"
         if status.complete:
             text.append(f"\n{steps} · done. Enter to go through it again.")
-        elif status.progress is not None and status.progress.last_visited is not None:
+        elif status.progress is not None:
             text.append(f"\n{steps} · you are at step {status.progress.current_step + 1}. Enter to resume.")
         else:
             text.append(f"\n{steps} · Enter to start.")

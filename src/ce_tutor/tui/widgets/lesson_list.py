@@ -56,7 +56,7 @@ class LessonList(OptionList):
         if status.next_up:
             started = f" {status.percent}%" if status.percent else ""
             return Text(f"▶ next up{started}", style=f"bold {theme_color(self.app, 'text-accent')}")
-        if status.progress is not None and status.progress.last_visited is not None:
+        if status.progress is not None:  # (a damaged date leaves last_visited None)
             return Text(f"{status.percent}%")
         return Text("")
 
