@@ -155,6 +155,14 @@ def _extreme(reduce: Callable[[np.ndarray], object], pairwise: np.ufunc, word: s
     return apply
 
 
+def _log(x: object, base: object = None) -> np.ndarray | float:
+    """``log(x)`` is the natural log (as ``ln``); ``log(x, base)`` the log in that base (``log(8, 2)`` is 3)."""
+    if base is None:
+        with np.errstate(all="ignore"):
+            return _out(np.log(_floats(x)))
+    return _arith(core.log_base, x, base)
+
+
 def _sum(x: object) -> float:
     return float(np.sum(_floats(x)))
 
@@ -307,7 +315,7 @@ def _iris_descent_b3(b3: float, lr: float, k: float) -> float:
 
 # name -> (function, least and most arguments; None = any number)
 _TABLE: dict[str, tuple[Callable[..., object], int, int | None]] = {
-    "ln": (_ufunc(np.log), 1, 1), "log": (_ufunc(np.log), 1, 1), "log2": (_ufunc(np.log2), 1, 1),
+    "ln": (_ufunc(np.log), 1, 1), "log": (_log, 1, 2), "log2": (_ufunc(np.log2), 1, 1),
     "log10": (_ufunc(np.log10), 1, 1), "exp": (_ufunc(np.exp), 1, 1), "sqrt": (_ufunc(np.sqrt), 1, 1),
     "abs": (_ufunc(np.abs), 1, 1), "floor": (_ufunc(np.floor), 1, 1), "ceil": (_ufunc(np.ceil), 1, 1),
     "min": (_extreme(np.min, np.minimum, "minimum"), 1, None),
@@ -326,6 +334,8 @@ _TABLE: dict[str, tuple[Callable[..., object], int, int | None]] = {
     "iris_logits": (_iris_logits, 3, 3), "iris_probs": (_iris_probs, 3, 3), "iris_row_ce": (_iris_row_ce, 2, 2),
     "iris_total_ce": (_iris_total_ce, 1, 1), "iris_dtotal_db3": (_over_grid(_dtotal_db3), 1, 1),
     "iris_step_b3": (_iris_step_b3, 2, 2), "iris_descent_b3": (_iris_descent_b3, 3, 3),
+    "sigmoid": (core.sigmoid, 1, 1), "softplus": (core.softplus, 1, 1),
+    "nats_to_bits": (core.nats_to_bits, 1, 1), "bits_to_nats": (core.bits_to_nats, 1, 1),
 }
 FUNCTIONS: Mapping[str, Callable[..., object]] = MappingProxyType({k: v[0] for k, v in _TABLE.items()})
 _ARITY: dict[str, tuple[int, int | None]] = {k: (lo, hi) for k, (_, lo, hi) in _TABLE.items()}
