@@ -189,7 +189,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = check_paths(paths, variants=args.variants)
     _print_problems(problems)
     if problems:
-        print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found.", file=sys.stderr)
+        print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found.")
         return 1
     print(f"All lessons are fine ({args.variants} variants of every quiz checked).")
     return 0

@@ -81,6 +81,8 @@ def test_check_reports_file_line_and_exits_1(cli, tmp_path):
     result = no_traceback(cli("check", str(bad)))
     assert result.returncode == 1
     assert f"{bad}:7:" in result.stderr and "txt" in result.stderr
+    assert result.stdout == "2 problems found.\n"  # the summary on stdout, the problems on stderr
+    assert "problems found" not in result.stderr
 
 
 def test_check_of_a_missing_path_is_a_usage_error(cli, tmp_path):

@@ -305,3 +305,39 @@ def test_checking_a_copy_of_the_shipped_lessons_is_not_a_clash_with_them(tmp_pat
     first.write_text(first.read_text(encoding="utf-8") + "oops: 1\n", encoding="utf-8")
     [problem] = check_paths([copy], variants=5)
     assert problem.path == str(first) and "unknown key 'oops'" in problem.message
+
+
+def test_a_schema_error_does_not_hide_the_formula_errors_after_it(tmp_path):
+    problems = check(
+        tmp_path,
+        """\
+        values:
+          p: "0.5"
+          q: {formula: "p", round: 99}
+          r: "q + nosuch"
+        steps:
+          - type: prose
+            text: "fine {p:.2f}"
+          - type: prose
+            txt: "a typo in a key"
+          - type: prose
+            text: "an unknown name {zzz:.2f}"
+          - type: quiz
+            id: q1
+            prompt: "What is {p:.2f}?"
+            answer: "p +"
+        """,
+    )
+    assert found(problems) == [
+        (7, "values.q.round: must be at most 12, not 99"),
+        (8, "values.r: unknown name 'nosuch'"),  # q, whose round is wrong, still counts as a name
+        (12, "steps[1]: missing key 'text'"),
+        (13, "steps[1]: unknown key 'txt' (did you mean 'text'?)"),
+        (15, "steps[2].text: in {zzz}: unknown name 'zzz'"),  # the step index is the file's
+        (19, "steps[3].answer: could not read 'p +': invalid syntax"),
+    ]
+
+
+def test_a_file_that_is_not_yaml_gives_only_its_syntax_error(tmp_path):
+    problems = check(tmp_path, "steps: [\n")
+    assert len(problems) == 1 and "steps" not in problems[0].message.split(":")[0]

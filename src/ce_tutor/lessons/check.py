@@ -63,10 +63,28 @@ def check_paths(paths: Sequence[Path] | None = None, variants: int = 200, seed: 
     catalog = load_catalog([*context, *targets])
     named = {str(t) for t in targets}
     problems = [p for p in catalog.problems if p.path in named or Path(p.path).resolve() in mine]
+    loaded = set()
     for lf in catalog.lessons:
         if lf.path.resolve() in mine:
+            loaded.add(lf.path.resolve())
             problems += _LessonCheck(lf, variants, seed).run()
-    return sorted(problems, key=lambda p: (p.path, p.line or 0))
+    failed = {Path(p.path).resolve() for p in problems} & (mine - loaded)
+    problems += _check_valid_parts(sorted(failed), variants, seed)
+    return sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.line or 0))
+
+
+def _check_valid_parts(paths: Iterable[Path], variants: int, seed: int) -> list[Problem]:
+    """The formula and text problems in the parts of broken files that do validate (nothing is computed:
+    the lesson as a whole cannot run), so that one schema error does not hide the problems after it."""
+    from ce_tutor.lessons.loader import load_valid_parts
+
+    found: list[Problem] = []
+    for path in paths:
+        parts = load_valid_parts(path)
+        if parts is not None:
+            check = _LessonCheck(parts.file, variants, seed, step_index=parts.step_index, compute=False)
+            found += check.run()
+    return found
 
 
 def _source(spec: DerivedSpec) -> tuple[str, At]:
@@ -77,8 +95,13 @@ def _source(spec: DerivedSpec) -> tuple[str, At]:
 class _LessonCheck:
     """The checks of one loaded lesson. ``broken`` counts problems that make computing it pointless."""
 
-    def __init__(self, lf: LessonFile, variants: int, seed: int) -> None:
+    def __init__(
+        self, lf: LessonFile, variants: int, seed: int, *, step_index: Sequence[int] | None = None,
+        compute: bool = True,
+    ) -> None:
         self.lf = lf
+        self.step_index = list(step_index) if step_index is not None else list(range(len(lf.lesson.steps)))
+        self.compute = compute
         self.variants = variants
         self.seed = seed
         self.problems: list[Problem] = []
@@ -87,8 +110,8 @@ class _LessonCheck:
     def run(self) -> list[Problem]:
         known: set[str] = set()
         self._values(("values",), self.lf.lesson.values, known)
-        env = self._lesson_env() if not self.broken else None
-        for i, step in enumerate(self.lf.lesson.steps):
+        env = self._lesson_env() if not self.broken and self.compute else None
+        for i, step in zip(self.step_index, self.lf.lesson.steps, strict=True):
             at = ("steps", i)
             if isinstance(step, ProseStep):
                 self._text((*at, "text"), step.text, known, env)
