@@ -238,8 +238,13 @@ class PlainTutor:
 
         for p in explorer.params:
             label = f" ({p.label})" if p.label else ""
+            try:
+                low, high = explorer.bounds(p.name)  # a range may follow the other params
+                span = f"{format_value(low, 'g')} to {format_value(high, 'g')}"
+            except ValueError:
+                span = "no range at these values"
             self.say(f"  {p.name}{label} = {format_value(explorer.values[p.name], '.4g')}"
-                     f"   [{format_value(p.min, 'g')} to {format_value(p.max, 'g')}, step {format_value(p.step, 'g')}]")
+                     f"   [{span}, step {format_value(p.step, 'g')}]")
         for line in explorer.lines():
             self.say(f"  {line}")
 

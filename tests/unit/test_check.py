@@ -341,3 +341,39 @@ def test_a_schema_error_does_not_hide_the_formula_errors_after_it(tmp_path):
 def test_a_file_that_is_not_yaml_gives_only_its_syntax_error(tmp_path):
     problems = check(tmp_path, "steps: [\n")
     assert len(problems) == 1 and "steps" not in problems[0].message.split(":")[0]
+
+
+def test_an_explorer_range_that_follows_another_param_is_checked_across_the_sweep(tmp_path):
+    problems = check(
+        tmp_path,
+        """\
+        steps:
+          - type: explore
+            params:
+              - {name: a, min: 0, max: 1, step: 0.1, value: 0.2}
+              - {name: b, min: 0, max: "1 - a", step: 0.1, value: 0.5}
+              - {name: c, min: 0, max: "nosuch", step: 0.1, value: 0.5}
+              - name: q
+                distribution: [heads, tails]
+                value: [0.5, 0.5]
+            show: ["{a + b:.2f} {entropy(q):.2f}"]
+        """,
+    )
+    assert found(problems) == [
+        (10, "steps[0].params[2].max: unknown name 'nosuch'"),
+    ]
+    problems = check(
+        tmp_path,
+        """\
+        steps:
+          - type: explore
+            params:
+              - {name: a, min: 0, max: 1, step: 0.1, value: 0.2}
+              - {name: b, min: 0, max: "1 - a", step: 0.1, value: 0.5}
+              - name: q
+                distribution: [heads, tails]
+                value: [0.5, 0.5]
+            show: ["{a + b:.2f} {entropy(q):.2f}"]
+        """,
+    )
+    assert found(problems) == [(9, "steps[0].params[1]: the range 0 to 0 is empty (with a = 1)")]

@@ -27,6 +27,7 @@ from ce_tutor.lessons.schema import (
     Choice,
     Derived,
     DerivedSpec,
+    DistributionParam,
     ExploreStep,
     Normal,
     PlotSpec,
@@ -222,7 +223,15 @@ class _LessonCheck:
         names = set(known)
         for j, param in enumerate(step.params):
             self._name((*at, "params", j, "name"), param.name)
+            if isinstance(param, DistributionParam):
+                for slider in param.sliders:
+                    self._name((*at, "params", j, "name"), slider.name)
             names.add(param.name)
+        for j, param in enumerate(step.params):
+            for end in ("min", "max"):
+                source = getattr(param, end, None)
+                if isinstance(source, str):
+                    self._formula((*at, "params", j, end), source, names - {param.name})
         self._values((*at, "derived"), step.derived, names)
         for j, line in enumerate(step.show):
             self._text((*at, "show", j), line, names, None)
@@ -237,10 +246,26 @@ class _LessonCheck:
         """Compute everything as each parameter sweeps its range (the others at their start)."""
         failed: set[At] = set()
         for param in explorer.params:
-            sweep = np.linspace(param.min, param.max, SWEEP_POINTS).tolist()
-            for value in dict.fromkeys((param.value, param.min, param.max, *sweep)):
+            explorer.reset()
+            try:
+                low, high = explorer.bounds(param.name)
+            except ExploreError as exc:
+                self._report((*at, *exc.at), f"{exc.reason} (at the start)")
+                continue
+            if not low <= param.value <= high:
+                message = f"the start value {param.value:g} is outside its range at the start ({low:g} to {high:g})"
+                self._report((*at, "params", explorer.step.params.index(param), "value"), message)
+                continue
+            sweep = np.linspace(low, high, SWEEP_POINTS).tolist()
+            for value in dict.fromkeys((param.value, low, high, *sweep)):
                 explorer.reset()
-                explorer.set(param.name, value)
+                try:
+                    explorer.set(param.name, value)
+                except ExploreError as exc:
+                    if exc.at not in failed:
+                        failed.add(exc.at)
+                        self._report((*at, *exc.at), f"{exc.reason} (with {param.name} = {value:g})")
+                    continue
                 when = f"with {param.name} = {explorer.values[param.name]:g}"
                 try:
                     explorer.lines()
