@@ -169,6 +169,10 @@ class PlotStep:
     plot: PlotSpec
 
 
+#: A slider's end: a number (kept a number, unlike a Formula), or a formula of the other params.
+Bound = float | Annotated[str, Field(min_length=1, max_length=1000)]
+
+
 @_model
 class Param:
     """A number the learner moves in an explorer.
@@ -179,8 +183,8 @@ class Param:
 
     name: Name
     label: Annotated[str | None, Field(max_length=40)] = None
-    min: NumberOrFormula
-    max: NumberOrFormula
+    min: Bound
+    max: Bound
     step: Annotated[float, Field(gt=0)]
     value: float
 
@@ -352,6 +356,9 @@ class QuizStep:
     answer_format: Annotated[str, Field(pattern=SPEC_PATTERN, description="how the right answer is shown")] = ".4g"
     tolerance: Tolerance = field(default_factory=lambda: Tolerance(rtol=0.01))
     choices: Annotated[list[Option] | None, Field(min_length=2, max_length=6)] = None
+    shuffle: Annotated[
+        bool, Field(description="multiple choice: show the options in an order each variant draws")
+    ] = True
     hints: Annotated[list[Template], Field(max_length=6)] = field(default_factory=list)
     misconceptions: Annotated[list[Misconception], Field(max_length=10)] = field(default_factory=list)
     solution: Annotated[list[Template], Field(max_length=12, description="worked steps")] = field(
