@@ -188,10 +188,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("ce-tutor check: no such file or folder: " + ", ".join(map(str, missing)))
     problems = check_paths(paths, variants=args.variants)
     _print_problems(problems)
-    if problems:
-        print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found.")
+    errors = sum(not p.warning for p in problems)
+    warnings = len(problems) - errors
+    also = f" and {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+    if errors:
+        print(f"{errors} problem{'s' * (errors != 1)}{also} found.")
         return 1
-    print(f"All lessons are fine ({args.variants} variants of every quiz checked).")
+    print(f"All lessons are fine ({args.variants} variants of every quiz checked){also.replace(' and', ';')}.")
     return 0
 
 

@@ -180,3 +180,19 @@ def test_the_tutor_and_the_commands_share_one_command_line(argv, command, lesson
     args = build_parser().parse_args(_route(argv))
     assert args.command == command
     assert getattr(args, "lesson", None) == lesson
+
+
+def test_check_warnings_go_to_stderr_and_do_not_fail(cli, tmp_path):
+    quiz = (
+        "schema_version: 1\nid: warned\ntitle: Warned\nsummary: s\nsteps:\n  - type: quiz\n    id: w\n"
+        "    prompt: Which?\n    shuffle: false\n    choices:\n      - {text: A, correct: false}\n"
+        "      - {text: B, correct: true}\n"
+    )
+    path = write(tmp_path / "warned.yaml", quiz)
+    result = no_traceback(cli("check", "--variants", "5", str(path)))
+    assert result.returncode == 0
+    assert f"{path}:6: warning: steps[0] (quiz 'w'): with shuffle: false the right option is always option 2" in result.stderr
+    assert result.stdout == "All lessons are fine (5 variants of every quiz checked); 1 warning.\n"
+    broken = write(tmp_path / "broken.yaml", quiz.replace("prompt: Which?", "prompt: '{nope}'"))
+    result = no_traceback(cli("check", "--variants", "5", str(broken)))
+    assert result.returncode == 1 and result.stdout == "1 problem found.\n"

@@ -377,3 +377,61 @@ def test_an_explorer_range_that_follows_another_param_is_checked_across_the_swee
         """,
     )
     assert found(problems) == [(9, "steps[0].params[1]: the range 0 to 0 is empty (with a = 1)")]
+
+
+GIVEAWAY = """\
+steps:
+  - type: quiz
+    id: bigger
+    params:
+      p: {{uniform: [0.05, 0.95], round: 2}}
+    prompt: "At p = {{p:.2f}}, which slope is steeper?"
+    shuffle: {shuffle}
+    choices:
+      - text: "{first}"
+        correct: false
+      - text: "{second}"
+        correct: true
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shuffle", "expected"),
+    [
+        # the right option always shows the number largest in size
+        # (and the smallest: both slopes are negative)
+        ("SSR: {-2 * (1 - p):.2f}", "CE: {-1 / p:.2f}", "true", "the smallest number in it"),
+        # without numbers, shuffled: nothing gives it away
+        ("The squared residual", "Cross-entropy", "true", None),
+        # without numbers, but always in second place
+        ("The squared residual", "Cross-entropy", "false", "always option 2"),
+    ],
+)
+def test_a_choice_quiz_whose_numbers_or_place_give_the_answer_away_is_a_warning(
+    tmp_path, first, second, shuffle, expected
+):
+    problems = check(tmp_path, GIVEAWAY.format(first=first, second=second, shuffle=shuffle))
+    if expected is None:
+        assert problems == []
+        return
+    [problem] = problems
+    assert problem.warning and problem.line == 6 and expected in problem.message
+    assert str(problem).startswith(f"{problem.path}:6: warning: steps[0] (quiz 'bigger'): ")
+
+
+def test_a_number_that_varies_but_does_not_decide_is_no_giveaway(tmp_path):
+    body = """\
+    steps:
+      - type: quiz
+        id: sums
+        params:
+          p: {uniform: [0.05, 0.45], round: 2}
+          q: {uniform: [0.55, 0.95], round: 2}
+        prompt: "Which is right?"
+        choices:
+          - text: "{p:.2f}"
+            correct: "p + q > 1"
+          - text: "{q:.2f}"
+            correct: "p + q <= 1"
+    """
+    assert check(tmp_path, body) == []  # the right one is sometimes the larger, sometimes the smaller

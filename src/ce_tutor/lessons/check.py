@@ -38,6 +38,7 @@ from ce_tutor.lessons.schema import (
     Uniform,
 )
 from ce_tutor.quiz import selftest
+from ce_tutor.quiz.selftest import giveaways
 
 At = tuple[Any, ...]  # a YAML path inside a lesson file
 SWEEP_POINTS = 11  #: values an explorer's parameter takes across its range, besides its start
@@ -127,9 +128,11 @@ class _LessonCheck:
         return self.problems
 
     # -- reporting -----------------------------------------------------------------------------------------
-    def _report(self, at: At, message: str, line: int | None = None, label: str = "") -> None:
+    def _report(
+        self, at: At, message: str, line: int | None = None, label: str = "", *, warning: bool = False
+    ) -> None:
         line = line if line is not None else self.lf.line_of(*at)
-        self.problems.append(Problem(str(self.lf.path), line, f"{where(at)}{label}: {message}"))
+        self.problems.append(Problem(str(self.lf.path), line, f"{where(at)}{label}: {message}", warning))
 
     def _lesson_env(self) -> dict[str, object] | None:
         try:
@@ -309,6 +312,8 @@ class _LessonCheck:
             if env is not None:
                 for message in selftest(step, env, self.lf.lesson.id, self.variants, self.seed):
                     self._report(at, message, label=f" (quiz '{step.id}')")
+                for message in giveaways(step, env, self.lf.lesson.id, self.variants, self.seed):
+                    self._report(at, message, label=f" (quiz '{step.id}')", warning=True)
 
     def _rounding(self, at: At, step: QuizStep) -> None:
         """The rounding rule: a prompt shows a quiz value with every decimal the answer is computed from."""
