@@ -255,3 +255,21 @@ def test_shuffled_options_are_graded_and_explained_by_what_they_say() -> None:
         assert grade(shuffled, variant, str(right + 1)).message == "Correct! Yes: -ln 0.7."
         assert grade(shuffled, variant, chr(ord("a") + zero)).message == "Only for p = 1."
     assert len(seen) == 6  # every order of three options turns up
+
+
+def test_a_misconception_is_named_even_when_the_answer_is_also_close() -> None:
+    """Rounding along the way lands within 'close' of the answer; the feedback must say what went wrong."""
+    step = quiz(
+        params={"pa": {"uniform": [0.08, 0.08]}, "pb": {"uniform": [0.47, 0.47]}},
+        answer="-ln(pa) - ln(pb)",
+        tolerance={"atol": 0.006},
+        misconceptions=[{"answer": "round(-ln(pa), 2) + round(-ln(pb), 2)", "feedback": "Rounding along the way."}],
+    )
+    variant = variant_of(step)
+    rounded = round(-math.log(0.08), 2) + round(-math.log(0.47), 2)  # 2.53 + 0.76 = 3.29; exact 3.2808
+    exact = -math.log(0.08) - math.log(0.47)
+    assert abs(rounded - exact) < 5 * 0.006  # so without the misconception it would be "close"
+    feedback = grade(step, variant, f"{rounded:.2f}")
+    assert feedback.verdict is Verdict.MISCONCEPTION and feedback.message == "Rounding along the way."
+    without = dataclasses.replace(step, misconceptions=[])
+    assert grade(without, variant, f"{rounded:.2f}").verdict is Verdict.CLOSE
