@@ -169,7 +169,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max((len(lf.lesson.id) for lf in catalog.lessons), default=2)
     for n, lf in enumerate(catalog.lessons, 1):
         steps = len(lf.lesson.steps)
-        print(f"{n:>2}. {lf.lesson.id:<{width}}  {lf.lesson.title}  ({steps} step{'s' * (steps != 1)})")
+        after = [f.lesson.title for f in map(catalog.get, lf.lesson.requires) if f is not None]
+        needs = f"  after: {', '.join(after)}" if after else ""
+        print(f"{n:>2}. {lf.lesson.id:<{width}}  {lf.lesson.title}  ({steps} step{'s' * (steps != 1)}){needs}")
     if not catalog.lessons:
         print("No lessons found.", file=sys.stderr)
         return 1

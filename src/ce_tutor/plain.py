@@ -99,6 +99,9 @@ class PlainTutor:
             lp = saved.get(lf.lesson.id)
             state = "done" if lp and lp.complete else (f"{lp.percent}%" if lp else "new")
             self.say(f"{n:>2}. {lf.lesson.title} [{lf.lesson.id}] - {state}")
+            needs = [self.catalog.get(r) for r in lf.lesson.requires if not (saved.get(r) and saved[r].complete)]
+            if needs and state != "done":
+                self.say(f"    needs: {', '.join(f.lesson.title for f in needs if f is not None)}")
         default = self._next_up()
         while True:
             hint = f" (Enter for {default.lesson.id})" if default else ""

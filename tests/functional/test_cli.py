@@ -48,6 +48,8 @@ def test_list_prints_the_curriculum_in_order(cli):
     for n, (line, lf) in enumerate(zip(lines, SHIPPED), 1):
         assert line.split()[:2] == [f"{n}.", lf.lesson.id]
         assert lf.lesson.title in line and f"({len(lf.lesson.steps)} steps)" in line
+        after = [f.lesson.title for f in SHIPPED if f.lesson.id in lf.lesson.requires]
+        assert line.endswith(f"  after: {', '.join(after)}" if after else "steps)")  # titles, not ids
 
 
 def test_validated_lessons_are_cached_in_the_data_dir_and_a_damaged_cache_changes_nothing(cli):

@@ -200,3 +200,12 @@ def test_a_broken_lesson_of_ones_own_is_shown_with_messages_not_a_crash(tmp_path
     assert "s: no finite values to plot." in result.stdout
     assert "unknown name 'nope2'" in result.stdout
     assert "Lesson complete: Broken demo." in result.stdout
+
+
+def test_the_lesson_menu_names_unmet_prerequisites_by_title(tmp_path):
+    result = run_plain(tmp_path, input="q\n")
+    assert result.returncode == 0, result.stderr
+    first, second = LESSONS[0].lesson, LESSONS[1].lesson
+    assert second.requires == [first.id]
+    assert f"    needs: {first.title}\n" in result.stdout
+    assert f"needs: {first.id}\n" not in result.stdout

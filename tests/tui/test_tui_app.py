@@ -154,7 +154,8 @@ def test_browser_shows_progress_next_up_and_prerequisites(tmp_path):
         assert "0 of 2 lessons done" in text_of(app.screen.query_one("#tally", Static))
         rows = shown(lessons)
         assert "1. Basics: one of each step" in rows and "▶ next up" in rows
-        assert "2. After: builds on the basics" in rows and "needs: basics" in rows
+        assert "2. After: builds on the basics" in rows and "needs: Basics: one of each step" in rows
+        assert statuses["after"].missing_titles == ("Basics: one of each step",)
 
     play(app, scenario)
 
