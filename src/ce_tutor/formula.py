@@ -335,6 +335,8 @@ _TABLE: dict[str, tuple[Callable[..., object], int, int | None]] = {
     "iris_total_ce": (_iris_total_ce, 1, 1), "iris_dtotal_db3": (_over_grid(_dtotal_db3), 1, 1),
     "iris_step_b3": (_iris_step_b3, 2, 2), "iris_descent_b3": (_iris_descent_b3, 3, 3),
     "sigmoid": (core.sigmoid, 1, 1), "softplus": (core.softplus, 1, 1),
+    "softmax_slope": (core.softmax_slope, 1, 1), "neg_log_grad_z": (core.neg_log_grad_raw, 1, 1),
+    "sq_residual_grad_z": (core.squared_residual_grad_raw, 1, 1),
     "nats_to_bits": (core.nats_to_bits, 1, 1), "bits_to_nats": (core.bits_to_nats, 1, 1),
 }
 FUNCTIONS: Mapping[str, Callable[..., object]] = MappingProxyType({k: v[0] for k, v in _TABLE.items()})
@@ -342,7 +344,7 @@ FUNCTIONS: Mapping[str, Callable[..., object]] = MappingProxyType({k: v[0] for k
 ELEMENTWISE = frozenset({
     "ln", "log", "log2", "log10", "exp", "sqrt", "abs", "floor", "ceil", "round", "clip", "neg_log",
     "sq_residual", "neg_log_grad", "sq_residual_grad", "bce", "bce_logits", "sigmoid", "softplus",
-    "nats_to_bits", "bits_to_nats", "iris_row_ce", "iris_total_ce", "iris_dtotal_db3", "iris_step_b3",
+    "nats_to_bits", "bits_to_nats", "softmax_slope", "neg_log_grad_z", "sq_residual_grad_z", "iris_row_ce", "iris_total_ce", "iris_dtotal_db3", "iris_step_b3",
     "iris_descent_b3",
 })
 #: Functions that run once per point of a grid, with the grid's axes last (``iris_probs(x, s, b)[0]``).

@@ -95,3 +95,32 @@ def test_the_new_functions_take_lists_and_refuse_bad_input() -> None:
         formula.evaluate("log([1, 2], [2, 3, 4])")
     for name in ("sigmoid", "softplus", "nats_to_bits", "bits_to_nats"):
         assert formula.is_reserved(name)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(-5, 5), min_size=2, max_size=5), st.integers(0, 4))
+def test_slopes_through_softmax_match_mpmath_derivatives(z: list[float], y: int) -> None:
+    """d(-ln p_y)/dz_y = -(1 - p_y) and d(1 - p_y)^2/dz_y = -2 p_y (1 - p_y)^2, with the others held fixed."""
+    y = y % len(z)
+    mpmath.mp.dps = 30
+
+    def p_of(zy):
+        zs = [mpmath.mpf(v) for v in z]
+        zs[y] = zy
+        return mpmath.exp(zs[y]) / mpmath.fsum(mpmath.exp(v) for v in zs)
+
+    zy = mpmath.mpf(z[y])
+    p = float(p_of(zy))
+    assert core.neg_log_grad_raw(p) == pytest.approx(float(mpmath.diff(lambda t: -mpmath.log(p_of(t)), zy)), abs=1e-12)
+    assert core.squared_residual_grad_raw(p) == pytest.approx(float(mpmath.diff(lambda t: (1 - p_of(t)) ** 2, zy)), abs=1e-12)
+    assert core.softmax_slope(p) == pytest.approx(float(mpmath.diff(p_of, zy)), abs=1e-12)
+    mpmath.mp.dps = 50
+
+
+def test_ssr_slope_through_softmax_fades_when_confidently_wrong() -> None:
+    p = np.array([0.001, 0.01, 0.1, 0.5])
+    np.testing.assert_allclose(core.neg_log_grad_raw(p), [-0.999, -0.99, -0.9, -0.5])
+    np.testing.assert_allclose(core.squared_residual_grad_raw(p), -2 * p * (1 - p) ** 2)
+    ratio = core.squared_residual_grad_raw(p) / core.neg_log_grad_raw(p)
+    np.testing.assert_allclose(ratio, 2 * p * (1 - p))  # the extra softmax factor
+    assert abs(core.squared_residual_grad_raw(0.0)) == 0.0 and core.neg_log_grad_raw(0.0) == -1.0

@@ -264,3 +264,13 @@ def test_the_example_lesson_validates_and_renders() -> None:
     assert "BCE = -ln 0.57 = **0.56**" in text
     assert "-ln(1 - 0.21) = -ln 0.79 = **0.24**" in text
     assert env["loss_yes"] == pytest.approx(0.56)
+
+
+def test_ce_vs_ssr_lesson_compares_the_slopes_through_softmax_honestly(lessons: dict[str, Lesson]) -> None:
+    p = 0.01
+    factor, ce, ssr = p * (1 - p), -(1 - p), -2 * p * (1 - p) ** 2  # closed forms of the chain rule
+    text = _rendered(lessons["ce-vs-ssr"], "Through softmax")
+    assert f"the softmax factor is {factor:.4f}" in text
+    assert f"slope {ce:.2f}. SSR keeps it: slope {ssr:.4f}." in text
+    assert "fades to 0" in text
+    assert "grows without limit" not in lessons["ce-vs-ssr"].summary

@@ -5,7 +5,14 @@ this in a subprocess, and import-linter contracts in ``pyproject.toml`` guard th
 """
 
 from ce_tutor.core._validate import SUM_TOLERANCE
-from ce_tutor.core.grads import cross_entropy_grad_logits, neg_log_grad, squared_residual_grad
+from ce_tutor.core.grads import (
+    cross_entropy_grad_logits,
+    neg_log_grad,
+    neg_log_grad_raw,
+    softmax_slope,
+    squared_residual_grad,
+    squared_residual_grad_raw,
+)
 from ce_tutor.core.iris import (
     FEATURES,
     IRIS_X,
@@ -46,6 +53,6 @@ __all__ = [
     "IrisNetwork", "Trajectory", "binary_cross_entropy", "binary_cross_entropy_with_logits", "bits_to_nats",
     "cross_entropy", "cross_entropy_from_logits", "cross_entropy_grad_logits", "entropy",
     "gradient_descent", "kl_divergence", "log_base", "log_softmax", "logsumexp", "mean_cross_entropy", "nats_to_bits", "neg_log",
-    "neg_log_grad", "one_hot", "sigmoid", "smooth_labels", "softmax", "softplus", "squared_residual", "squared_residual_grad",
+    "neg_log_grad", "neg_log_grad_raw", "one_hot", "softmax_slope", "squared_residual_grad_raw", "sigmoid", "smooth_labels", "softmax", "softplus", "squared_residual", "squared_residual_grad",
     "ssr", "total_cross_entropy",
 ]
