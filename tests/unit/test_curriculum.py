@@ -26,7 +26,8 @@ CURRICULUM = [
     ("02-neg-log-p.yaml", "neg-log-p"),
     ("03-total-cross-entropy.yaml", "total-cross-entropy"),
     ("04-ce-vs-ssr.yaml", "ce-vs-ssr"),
-    ("05-gradient-descent.yaml", "gradient-descent"),
+    ("05-softmax-gradient.yaml", "softmax-gradient"),
+    ("06-gradient-descent.yaml", "gradient-descent"),
 ]
 EXAMPLE = ROOT / "docs" / "examples" / "binary-cross-entropy.yaml"
 AUTHORING = ROOT / "docs" / "authoring.md"
@@ -87,7 +88,7 @@ def _screen_lines(text: str) -> list[str]:
 
 
 # -- the curriculum's shape -------------------------------------------------------------------------------
-def test_the_five_lessons_are_shipped_in_order() -> None:
+def test_the_lessons_are_shipped_in_order() -> None:
     assert sorted(p.name for p in LESSON_DIR.glob("*.yaml")) == [name for name, _ in CURRICULUM]
 
 
@@ -274,3 +275,33 @@ def test_ce_vs_ssr_lesson_compares_the_slopes_through_softmax_honestly(lessons: 
     assert f"slope {ce:.2f}. SSR keeps it: slope {ssr:.4f}." in text
     assert "fades to 0" in text
     assert "grows without limit" not in lessons["ce-vs-ssr"].summary
+
+
+# -- softmax-gradient: every key number computed again, independently, with mpmath ---------------------------
+def test_softmax_gradient_lesson_shows_p_minus_y_and_its_finite_difference(lessons: dict[str, Lesson]) -> None:
+    import mpmath
+
+    from ce_tutor.core import IRIS_X, IrisNetwork
+
+    mpmath.mp.dps = 40
+    z = [round(float(v), 2) for v in IrisNetwork().logits(IRIS_X[0])[0]]  # as the lesson shows them
+    e = [mpmath.exp(mpmath.mpf(repr(v))) for v in z]
+    p = [round(float(x / mpmath.fsum(e)), 4) for x in e]
+    lesson = lessons["softmax-gradient"]
+    assert f"Softmax gives p = **{p[0]:.4f}, {p[1]:.4f}, {p[2]:.4f}**" in _rendered(lesson, "The Setosa flower, again")
+    own = _rendered(lesson, "The observed class: p - 1")
+    d00 = mpmath.mpf(repr(p[0])) * (1 - mpmath.mpf(repr(p[0])))
+    assert f"{-1 / p[0]:.4f} × {float(d00):.4f} = **{p[0] - 1:.4f}**" in own
+    others = _rendered(lesson, "The other classes: p_k")
+    assert f"**{p[1]:.4f}** for Versicolor" in others and f"**{p[2]:.4f}** for Virginica" in others
+
+    def ce(zs: list[float]) -> mpmath.mpf:
+        ex = [mpmath.exp(v if isinstance(v, mpmath.mpf) else mpmath.mpf(repr(v))) for v in zs]
+        return -mpmath.log(ex[0] / mpmath.fsum(ex))
+
+    h = 0.001
+    fd = (ce([z[0] + h, z[1], z[2]]) - ce([z[0] - h, z[1], z[2]])) / (2 * h)
+    check = _rendered(lesson, "Check it with a finite difference")
+    assert f"(2h) = {float(fd):.4f}\n" in check
+    exact = mpmath.diff(lambda t: ce([t, z[1], z[2]]), mpmath.mpf(repr(z[0])))
+    assert float(exact) == pytest.approx(p[0] - 1, abs=1e-4)  # p - 1 is the derivative (p shown to 4 places)
