@@ -28,6 +28,7 @@ CURRICULUM = [
     ("04-ce-vs-ssr.yaml", "ce-vs-ssr"),
     ("05-softmax-gradient.yaml", "softmax-gradient"),
     ("06-gradient-descent.yaml", "gradient-descent"),
+    ("07-bits-and-nats.yaml", "bits-and-nats"),
 ]
 EXAMPLE = ROOT / "docs" / "examples" / "binary-cross-entropy.yaml"
 AUTHORING = ROOT / "docs" / "authoring.md"
@@ -305,3 +306,26 @@ def test_softmax_gradient_lesson_shows_p_minus_y_and_its_finite_difference(lesso
     assert f"(2h) = {float(fd):.4f}\n" in check
     exact = mpmath.diff(lambda t: ce([t, z[1], z[2]]), mpmath.mpf(repr(z[0])))
     assert float(exact) == pytest.approx(p[0] - 1, abs=1e-4)  # p - 1 is the derivative (p shown to 4 places)
+
+
+# -- bits-and-nats: closed forms ---------------------------------------------------------------------------
+def test_bits_and_nats_lesson_converts_with_closed_forms(lessons: dict[str, Lesson]) -> None:
+    import math
+
+    lesson = lessons["bits-and-nats"]
+    from ce_tutor.core import IRIS_X, IrisNetwork
+
+    p = round(float(IrisNetwork().probabilities(IRIS_X[0])[0][0]), 2)  # the Setosa probability, as shown
+    units = _rendered(lesson, "The base of the log is a unit")
+    assert f"-ln {p:.2f} = **{-math.log(p):.4f}** nats" in units
+    assert f"-log2 {p:.2f} = **{-math.log(p) / math.log(2):.4f}** bits" in units
+    halving = _rendered(lesson, "A bit is one halving")
+    assert "-log2 0.125 = 3 bits" in halving and f"{3 * math.log(2):.4f} nats" in halving
+    assert f"the loss is {-math.log2(0.001):.2f} bits" in halving
+    entropy = _rendered(lesson, "Entropy: the surprise you must expect")
+    assert "A fair coin: H = 1 bit" in entropy and f"log2 6 = {math.log2(6):.4f} bits" in entropy
+    pt, qt = (0.7, 0.2, 0.1), (0.5, 0.3, 0.2)
+    h = -sum(a * math.log(a) for a in pt)
+    kl = sum(a * math.log(a / b) for a, b in zip(pt, qt))
+    cross = _rendered(lesson, "Cross-entropy between distributions")
+    assert f"H(p, q) = {h + kl:.4f} =\n{h:.4f} + {kl:.4f} nats" in cross.replace(" =\n", " =\n")
