@@ -29,6 +29,7 @@ CURRICULUM = [
     ("05-softmax-gradient.yaml", "softmax-gradient"),
     ("06-gradient-descent.yaml", "gradient-descent"),
     ("07-bits-and-nats.yaml", "bits-and-nats"),
+    ("08-binary-cross-entropy.yaml", "binary-cross-entropy"),
 ]
 EXAMPLE = ROOT / "docs" / "examples" / "binary-cross-entropy.yaml"
 AUTHORING = ROOT / "docs" / "authoring.md"
@@ -329,3 +330,25 @@ def test_bits_and_nats_lesson_converts_with_closed_forms(lessons: dict[str, Less
     kl = sum(a * math.log(a / b) for a, b in zip(pt, qt))
     cross = _rendered(lesson, "Cross-entropy between distributions")
     assert f"H(p, q) = {h + kl:.4f} =\n{h:.4f} + {kl:.4f} nats" in cross.replace(" =\n", " =\n")
+
+
+# -- binary-cross-entropy: mpmath --------------------------------------------------------------------------
+def test_binary_cross_entropy_lesson_numbers_match_mpmath(lessons: dict[str, Lesson]) -> None:
+    import mpmath
+
+    mpmath.mp.dps = 40
+    lesson = lessons["binary-cross-entropy"]
+    x = mpmath.mpf("1.3")
+    p = round(float(1 / (1 + mpmath.exp(-x))), 4)
+    first = _rendered(lesson, "Two classes, one output")
+    assert f"p = 1 / (1 + e^-1.3) = **{p:.4f}**" in first
+    bce = _rendered(lesson, "Binary cross-entropy")
+    pm = mpmath.mpf(repr(p))
+    assert f"BCE = -ln {p:.4f} =\n**{float(-mpmath.log(pm)):.4f}**" in bce
+    assert f"**{float(-mpmath.log(1 - pm)):.4f}**" in bce
+    on_logits = _rendered(lesson, "It is cross-entropy on [0, x]")
+    exact = float(mpmath.log(1 + mpmath.exp(-x)))  # -ln sigmoid(x) = softplus(-x)
+    assert f"ce_logits([0, x], yes) = {exact:.4f}" in on_logits and f"BCE from the logit = {exact:.4f}" in on_logits
+    stable = _rendered(lesson, "The stable form")
+    assert "-ln(1 - p) is\n∞" in stable or "-ln(1 - p) is ∞" in stable
+    assert f"**{float(40 + mpmath.log(1 + mpmath.exp(-40))):.4f}**" in stable
