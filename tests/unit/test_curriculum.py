@@ -30,6 +30,7 @@ CURRICULUM = [
     ("06-gradient-descent.yaml", "gradient-descent"),
     ("07-bits-and-nats.yaml", "bits-and-nats"),
     ("08-binary-cross-entropy.yaml", "binary-cross-entropy"),
+    ("09-soft-targets.yaml", "soft-targets"),
 ]
 EXAMPLE = ROOT / "docs" / "examples" / "binary-cross-entropy.yaml"
 AUTHORING = ROOT / "docs" / "authoring.md"
@@ -352,3 +353,28 @@ def test_binary_cross_entropy_lesson_numbers_match_mpmath(lessons: dict[str, Les
     stable = _rendered(lesson, "The stable form")
     assert "-ln(1 - p) is\n∞" in stable or "-ln(1 - p) is ∞" in stable
     assert f"**{float(40 + mpmath.log(1 + mpmath.exp(-40))):.4f}**" in stable
+
+
+# -- soft-targets: closed forms ----------------------------------------------------------------------------
+def test_soft_targets_lesson_numbers_match_closed_forms(lessons: dict[str, Lesson]) -> None:
+    import math
+
+    from ce_tutor.core import IRIS_X, IrisNetwork
+
+    lesson = lessons["soft-targets"]
+    z = [round(float(v), 2) for v in IrisNetwork().logits(IRIS_X[0])[0]]
+    e = 0.1
+    t = [1 - e + e / 3, e / 3, e / 3]  # torch's label smoothing, by hand
+    smoothing = _rendered(lesson, "Label smoothing, as PyTorch means it")
+    assert f"t = ({t[0]:.4f}, {t[1]:.4f}, {t[2]:.4f})" in smoothing
+    lse = math.log(sum(math.exp(v) for v in z))
+    ce_ls = -sum(tk * (zk - lse) for tk, zk in zip(t, z))
+    assert f"becomes {ce_ls:.4f}" in smoothing
+    best = _rendered(lesson, "The best reachable loss")
+    assert f"H(t) = **{-sum(tk * math.log(tk) for tk in t):.4f}** nats" in best
+    assert f"= {math.log(t[0] / t[1]):.4f} between" in best
+    temperature = _rendered(lesson, "Temperature: softmax(z / T)")
+    for temp in (0.5, 2.0):
+        ex = [math.exp(v / temp) for v in z]
+        shown = ", ".join(f"{x / sum(ex):.4f}" for x in ex)
+        assert f"p = ({shown})" in temperature
