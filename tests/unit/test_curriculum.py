@@ -31,6 +31,7 @@ CURRICULUM = [
     ("07-bits-and-nats.yaml", "bits-and-nats"),
     ("08-binary-cross-entropy.yaml", "binary-cross-entropy"),
     ("09-soft-targets.yaml", "soft-targets"),
+    ("10-logits-and-stability.yaml", "logits-and-stability"),
 ]
 EXAMPLE = ROOT / "docs" / "examples" / "binary-cross-entropy.yaml"
 AUTHORING = ROOT / "docs" / "authoring.md"
@@ -378,3 +379,35 @@ def test_soft_targets_lesson_numbers_match_closed_forms(lessons: dict[str, Lesso
         ex = [math.exp(v / temp) for v in z]
         shown = ", ".join(f"{x / sum(ex):.4f}" for x in ex)
         assert f"p = ({shown})" in temperature
+
+
+# -- logits-and-stability: mpmath and float64 facts ------------------------------------------------------
+def test_logits_and_stability_lesson_numbers_match_mpmath(lessons: dict[str, Lesson]) -> None:
+    import math
+
+    import mpmath
+
+    mpmath.mp.dps = 50
+    lesson = lessons["logits-and-stability"]
+    limits = _rendered(lesson, "Frameworks want raw outputs")
+    assert f"e^709 = {math.exp(709):.3e}" in limits and "e^710 = ∞" in limits
+    with pytest.raises(OverflowError):
+        math.exp(710)
+    assert math.exp(-746) == 0.0 and "e^-746 = 0." in limits
+    overflow = _rendered(lesson, "Overflow")
+    assert "p   = ∞ / ∞ = (undefined, undefined, undefined)" in overflow
+    z = [mpmath.mpf(1000), mpmath.mpf(999), mpmath.mpf(998)]
+    lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in z))
+    probs = ", ".join(f"{float(mpmath.exp(v - lse)):.4f}" for v in z)
+    assert f"softmax(z) = ({probs})" in overflow
+    trick = _rendered(lesson, "The log-sum-exp trick")
+    assert f"logsumexp = {float(lse):.4f}" in trick and f"**{float(lse - 1000):.4f}**" in trick
+    true_loss = 800 + mpmath.log(1 + mpmath.exp(-800))
+    assert f"**{float(true_loss):.4f}**" in trick
+    underflow = _rendered(lesson, "Underflow")
+    assert "-ln 0 = ∞" in " ".join(underflow.split())
+    reduction = _rendered(lesson, "Mean or sum?")
+    from ce_tutor.core import IRIS_X, IRIS_Y, IrisNetwork
+
+    total = IrisNetwork().total_cross_entropy(IRIS_X, IRIS_Y)
+    assert f"total {total:.4f}, mean {total / 3:.4f}" in reduction
