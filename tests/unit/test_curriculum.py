@@ -411,3 +411,25 @@ def test_logits_and_stability_lesson_numbers_match_mpmath(lessons: dict[str, Les
 
     total = IrisNetwork().total_cross_entropy(IRIS_X, IRIS_Y)
     assert f"total {total:.4f}, mean {total / 3:.4f}" in reduction
+
+
+NEW_LESSONS = ["05-softmax-gradient.yaml", "07-bits-and-nats.yaml", "08-binary-cross-entropy.yaml",
+               "09-soft-targets.yaml", "10-logits-and-stability.yaml"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NEW_LESSONS)
+def test_each_new_lesson_passes_the_checker_with_1000_variants(name: str) -> None:
+    assert [str(p) for p in check_paths([LESSON_DIR / name], variants=1000)] == []
+
+
+@pytest.mark.parametrize("name", NEW_LESSONS)
+def test_each_new_lesson_has_the_shape_the_course_asks_for(lessons: dict[str, Lesson], name: str) -> None:
+    lesson = lessons[dict(CURRICULUM)[name]]
+    kinds = [type(s) for s in lesson.steps]
+    assert 8 <= len(lesson.steps) <= 12
+    quizzes = [s for s in lesson.steps if isinstance(s, QuizStep)]
+    assert len(quizzes) >= 3 and all(q.hints and q.solution for q in quizzes)
+    assert all(q.misconceptions for q in quizzes if not q.is_choice)
+    assert kinds.count(PlotStep) + sum(isinstance(s, ExploreStep) and s.plot is not None for s in lesson.steps) >= 2
+    assert kinds.count(ExploreStep) >= 1
