@@ -187,7 +187,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max((len(lf.lesson.id) for lf in catalog.lessons), default=2)
     for n, lf in enumerate(catalog.lessons, 1):
         steps = len(lf.lesson.steps)
-        print(f"{n:>2}. {lf.lesson.id:<{width}}  {lf.lesson.title}  ({steps} step{'s' * (steps != 1)})")
+        after = [f.lesson.title for f in map(catalog.get, lf.lesson.requires) if f is not None]
+        needs = f"  after: {', '.join(after)}" if after else ""
+        print(f"{n:>2}. {lf.lesson.id:<{width}}  {lf.lesson.title}  ({steps} step{'s' * (steps != 1)}){needs}")
     if not catalog.lessons:
         print("No lessons found.", file=sys.stderr)
         return 1
@@ -206,10 +208,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("ce-tutor check: no such file or folder: " + ", ".join(map(str, missing)))
     problems = check_paths(paths, variants=args.variants)
     _print_problems(problems)
-    if problems:
-        print(f"{len(problems)} problem{'s' * (len(problems) != 1)} found.", file=sys.stderr)
+    errors = sum(not p.warning for p in problems)
+    warnings = len(problems) - errors
+    also = f" and {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
+    if errors:
+        print(f"{errors} problem{'s' * (errors != 1)}{also} found.")
         return 1
-    print(f"All lessons are fine ({args.variants} variants of every quiz checked).")
+    print(f"All lessons are fine ({args.variants} variants of every quiz checked){also.replace(' and', ';')}.")
     return 0
 
 

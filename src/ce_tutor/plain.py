@@ -101,6 +101,9 @@ class PlainTutor:
             lp = saved.get(lf.lesson.id)
             state = "done" if lp and lp.complete else (f"{lp.percent}%" if lp else "new")
             self.say(f"{n:>2}. {lf.lesson.title} [{lf.lesson.id}] - {state}")
+            needs = [self.catalog.get(r) for r in lf.lesson.requires if not (saved.get(r) and saved[r].complete)]
+            if needs and state != "done":
+                self.say(f"    needs: {', '.join(f.lesson.title for f in needs if f is not None)}")
         default = self._next_up()
         while True:
             hint = f" (Enter for {default.lesson.id})" if default else ""
@@ -240,8 +243,13 @@ class PlainTutor:
 
         for p in explorer.params:
             label = f" ({p.label})" if p.label else ""
+            try:
+                low, high = explorer.bounds(p.name)  # a range may follow the other params
+                span = f"{format_value(low, 'g')} to {format_value(high, 'g')}"
+            except ValueError:
+                span = "no range at these values"
             self.say(f"  {p.name}{label} = {format_value(explorer.values[p.name], '.4g')}"
-                     f"   [{format_value(p.min, 'g')} to {format_value(p.max, 'g')}, step {format_value(p.step, 'g')}]")
+                     f"   [{span}, step {format_value(p.step, 'g')}]")
         for line in explorer.lines():
             self.say(f"  {line}")
 

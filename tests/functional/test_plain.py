@@ -15,7 +15,7 @@ import pytest
 
 from ce_tutor.lessons.catalog import load_catalog, shipped_lessons_dir
 from ce_tutor.lessons.runtime import lesson_env
-from ce_tutor.lessons.schema import ExploreStep, QuizStep
+from ce_tutor.lessons.schema import DistributionParam, ExploreStep, QuizStep
 from ce_tutor.lessons.template import format_value
 from ce_tutor.progress import ProgressStore
 from ce_tutor.quiz import draw_variant, variant_seed
@@ -54,6 +54,8 @@ def script_for(lf):
     for step in lesson.steps:
         if isinstance(step, ExploreStep):
             param = step.params[0]
+            if isinstance(param, DistributionParam):
+                param = param.sliders[0]  # a distribution is moved one slider at a time
             lines += [f"{param.name}+", ""]
             moved = min(param.value + param.step, param.max) if param.value < param.max else param.value - param.step
             expect.append(f"{param.name}" + (f" ({param.label})" if param.label else "") + f" = {format_value(moved, '.4g')}")
@@ -200,3 +202,12 @@ def test_a_broken_lesson_of_ones_own_is_shown_with_messages_not_a_crash(tmp_path
     assert "s: no finite values to plot." in result.stdout
     assert "unknown name 'nope2'" in result.stdout
     assert "Lesson complete: Broken demo." in result.stdout
+
+
+def test_the_lesson_menu_names_unmet_prerequisites_by_title(tmp_path):
+    result = run_plain(tmp_path, input="q\n")
+    assert result.returncode == 0, result.stderr
+    first, second = LESSONS[0].lesson, LESSONS[1].lesson
+    assert second.requires == [first.id]
+    assert f"    needs: {first.title}\n" in result.stdout
+    assert f"needs: {first.id}\n" not in result.stdout

@@ -154,7 +154,8 @@ def test_browser_shows_progress_next_up_and_prerequisites(tmp_path):
         assert "0 of 2 lessons done" in text_of(app.screen.query_one("#tally", Static))
         rows = shown(lessons)
         assert "1. Basics: one of each step" in rows and "▶ next up" in rows
-        assert "2. After: builds on the basics" in rows and "needs: basics" in rows
+        assert "2. After: builds on the basics" in rows and "needs: Basics: one of each step" in rows
+        assert statuses["after"].missing_titles == ("Basics: one of each step",)
 
     play(app, scenario)
 
@@ -624,3 +625,42 @@ def test_the_minimum_size_fits_every_screen(tmp_path):
         assert isinstance(app.screen, HelpScreen) and not app.screen.too_small
 
     play(app, scenario, size=(60, 20))
+
+
+DISTRIBUTION_LESSON = """\
+schema_version: 1
+id: dist-demo
+title: Distribution demo
+summary: A distribution param and a range that follows another param.
+steps:
+  - type: explore
+    params:
+      - {name: q, distribution: [Setosa, Versicolor, Virginica], value: [0.5, 0.3, 0.2], step: 0.05}
+      - {name: a, min: 0, max: 0.9, step: 0.1, value: 0.2}
+      - {name: b, label: "b (at most 1 - a)", min: 0, max: "1 - a", step: 0.1, value: 0.5}
+    show:
+      - "q = {q:.2f} (sum {sum(q):.2f})"
+"""
+
+
+def test_an_explorer_with_a_distribution_and_a_range_that_follows(tmp_path):
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "dist.yaml").write_text(DISTRIBUTION_LESSON, encoding="utf-8")
+    app = make_app(tmp_path / "data", lessons=[lessons])
+
+    async def scenario(pilot):
+        await open_first_lesson(pilot)
+        view = app.screen.query_one(ExplorerView)
+        rows = list(view.query("ParamRow"))
+        assert [row.label for row in rows] == ["Setosa", "Versicolor", "Virginica", "a", "b (at most 1 - a)"]
+        await pilot.press("right", "right")
+        await pilot.pause()
+        assert shown(view.query_one("#lines").query_one(Static)).strip() == "q = 0.60, 0.24, 0.16 (sum 1.00)"
+        assert [row.value for row in rows[:3]] == [0.6, pytest.approx(0.24), pytest.approx(0.16)]
+        await pilot.press("down", "down", "down", "shift+right")  # a to its top, 0.9
+        await pilot.pause()
+        assert (rows[4].low, rows[4].high) == (0.0, pytest.approx(0.1))
+        assert rows[4].value == pytest.approx(0.1)  # b was moved back inside its new range
+
+    play(app, scenario)

@@ -187,7 +187,7 @@ for lf in catalog.lessons:
             compute_plot(step.plot, run.env)
         if isinstance(step, ExploreStep):
             explorer = run.explorer()
-            explorer.nudge(step.params[0].name, 1)
+            explorer.nudge(explorer.params[0].name, 1)  # a slider (a distribution has one per class)
             explorer.lines(), explorer.plot()
         if isinstance(step, QuizStep):
             session = run.quiz()

@@ -152,6 +152,7 @@ def test_a_choice_quiz_solution_names_the_right_option() -> None:
             "type": "quiz",
             "id": "mc",
             "prompt": "Which is the loss?",
+            "shuffle": False,
             "choices": [{"text": "p", "correct": False}, {"text": "-ln p", "correct": True}],
         }
     )

@@ -14,10 +14,11 @@ class Problem:
     path: str
     line: int | None
     message: str
+    warning: bool = False  #: worth a look, but the lesson works (``ce-tutor check`` still exits 0)
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.message}"
+        return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 class LessonLoadError(Exception):

@@ -28,6 +28,7 @@ class LessonStatus:
     progress: LessonProgress | None
     next_up: bool
     missing: tuple[str, ...]  # ids of required lessons not done yet
+    missing_titles: tuple[str, ...] = ()  # their titles, as a learner reads them
 
     @property
     def id(self) -> str:
@@ -67,7 +68,8 @@ class Library:
             missing = tuple(r for r in lesson.requires if r not in done)
             is_next = not next_found and lesson.id not in done and not missing
             next_found = next_found or is_next
-            rows.append(LessonStatus(number, lf, saved.get(lesson.id), is_next, missing))
+            titles = tuple(self.title(r) for r in missing)
+            rows.append(LessonStatus(number, lf, saved.get(lesson.id), is_next, missing, titles))
         return rows
 
     def title(self, lesson_id: str) -> str:

@@ -75,5 +75,5 @@ class LessonList(OptionList):
         grid.add_column(width=13, no_wrap=True)
         grid.add_row(f"{status.number}.", status.title, self._progress(status))
         if status.missing:
-            grid.add_row("", Text(f"needs: {', '.join(status.missing)}", style="dim italic"), "")
+            grid.add_row("", Text(f"needs: {', '.join(status.missing_titles)}", style="dim italic"), "")
         return grid
