@@ -60,6 +60,8 @@ class TutorApp(App[None]):
         self.options = options
         self._catalog = catalog
         self.library: Library | None = None
+        self._lessons_ready = False  # what a lesson needs has been imported (after the list is shown)
+        self._pending_lesson: str | None = None  # a lesson chosen before then, opened as soon as it is
         self.crash_log: Path | None = None
         self.browser = BrowserScreen()
         if options.theme:
@@ -81,14 +83,29 @@ class TutorApp(App[None]):
         self.call_after_refresh(self.run_worker, self._load, "load", thread=True)
 
     def _load(self) -> Catalog:
+        """The lesson catalog (a worker thread): from the lesson cache, without numpy or the player."""
         from ce_tutor.tui.library import load_lessons
 
         return load_lessons(self.options, self._catalog)
+
+    def _warm(self) -> None:
+        """What a lesson needs (a worker thread, once the list is shown): numpy, plotext, the player."""
+        from ce_tutor.tui.library import warm_lessons
+
+        if self.library is not None:
+            warm_lessons(self.library.catalog)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name == "load" and event.state is WorkerState.SUCCESS:
             self._loaded(event.worker.result)
+            self.call_after_refresh(self.run_worker, self._warm, "warm", thread=True)
+        elif event.worker.name == "warm" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self._lessons_ready = True  # after an error, opening a lesson imports (and reports) it again
+            self.browser.opening(None)
+            pending, self._pending_lesson = self._pending_lesson, None
+            if pending is not None:
+                self.open_lesson(pending)
 
     def _loaded(self, catalog: Catalog) -> None:
         from ce_tutor.tui.library import open_library
@@ -129,6 +146,10 @@ class TutorApp(App[None]):
 
         library = self.library
         if library is None:
+            return
+        if not self._lessons_ready:  # chosen at once: say so, keep the keys working, and open it when ready
+            self._pending_lesson = lesson_id
+            self.browser.opening(library.title(lesson_id))
             return
         try:
             run = library.start(lesson_id)

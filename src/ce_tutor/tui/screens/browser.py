@@ -63,6 +63,14 @@ class BrowserScreen(TutorScreen[None]):
             self.lesson_id = lesson_id
 
     library: reactive[Library | None] = reactive(None, init=False)
+    _tally = ""
+    _opening: str | None = None
+
+    def opening(self, title: str | None) -> None:
+        """Say that lesson ``title`` is opening (chosen before what lessons need was ready); None: done."""
+        self._opening = title
+        if self.is_mounted:
+            self.query_one("#tally", Static).update(f"Opening {title}…" if title else self._tally)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="masthead"):
@@ -98,7 +106,9 @@ class BrowserScreen(TutorScreen[None]):
             return
         statuses = self.library.statuses()
         done = sum(s.complete for s in statuses)
-        self.query_one("#tally", Static).update(f"{done} of {len(statuses)} lessons done")
+        self._tally = f"{done} of {len(statuses)} lessons done"
+        if self._opening is None:
+            self.query_one("#tally", Static).update(self._tally)
         lessons = self.query_one(LessonList)
         lessons.show(statuses, select)
         self._show_details()
