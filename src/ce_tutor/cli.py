@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="draw every quiz from seed N, for a class or a bug report")
     run.add_argument("--theme", metavar="NAME", help="the app's colour theme (e.g. textual-dark, nord)")
     run.add_argument("--ascii", action="store_true", help="draw plots with plain ASCII characters")
+    run.add_argument("--no-charts", action="store_true",
+                     help="plain mode: describe plots in words only, without text charts (also CE_TUTOR_CHARTS=0)")
 
     p = sub.add_parser("list", prog="ce-tutor list", help="list the lessons")
     _add_common(p, suppress=True)
