@@ -227,21 +227,40 @@ def cmd_progress(args: argparse.Namespace) -> int:
     with _store(args) as store:
         saved = store.lessons()
         stats = store.quiz_stats()
-    rows = [("lesson", "title", "progress", "quiz accuracy")]
+    rows = [("lesson", "title", "progress", "quizzes right")]
     for lf in catalog.lessons:
         lp = saved.get(lf.lesson.id)
-        done = "done" if lp and lp.complete else (f"{lp.percent}%" if lp else "not started")
+        done = "done" if lp and lp.complete else (f"{lp.percent}%" if lp else "new")
         mine = [s for s in stats if s.lesson_id == lf.lesson.id]
         tries = sum(s.attempts for s in mine)
         right = sum(s.correct for s in mine)
         accuracy = f"{right}/{tries} ({100 * right // tries}%)" if tries else "-"
         rows.append((lf.lesson.id, lf.lesson.title, done, accuracy))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    # The table fits the terminal (80 columns when the output is not one): titles are shortened, with "…",
+    # never ids, which are what the other commands take.
+    room = _table_width() - (widths[0] + widths[2] + widths[3] + 3 * 2)
+    widths[1] = max(min(widths[1], room), len("title"))
     for i, row in enumerate(rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        cells = [row[0], _shorten(row[1], widths[1]), row[2], row[3]]
+        print("  ".join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
     return 0
+
+
+def _table_width() -> int:
+    """The terminal's width, or 80 columns when the output is not a terminal."""
+    try:
+        if sys.stdout.isatty():
+            return max(40, os.get_terminal_size(sys.stdout.fileno()).columns)
+    except (OSError, ValueError):
+        pass
+    return 80
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def cmd_reset(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:

@@ -63,6 +63,8 @@ async def answer_quiz(pilot, view: QuizView) -> None:
     session = view.session
     step, variant = session.step, session.variant
     panel = view.query_one(FeedbackPanel)
+    assert pilot.app.focused is view  # into the answer box with Enter
+    await pilot.press("enter")
     assert isinstance(pilot.app.focused, AnswerInput)
     if step.is_choice:
         wrong = next(i for i in range(len(variant.options)) if i not in variant.correct_options)

@@ -36,8 +36,8 @@ CASES = {
     "prose": steps("enter"),
     "plot": steps("enter", "n"),
     "explorer": steps("enter", "n", "n", "right", "right", "down", "right"),
-    "quiz_feedback": steps("enter", "n", "n", "n", answer="0.5"),
-    "quiz_choice": steps("enter", "n", "n", "n", "escape", "n", answer="2"),
+    "quiz_feedback": steps("enter", "n", "n", "n", "enter", answer="0.5"),
+    "quiz_choice": steps("enter", "n", "n", "n", "n", "enter", answer="2"),
     "help": steps("question_mark"),
     "too_small": steps("enter", size=(50, 15)),
 }

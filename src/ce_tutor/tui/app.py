@@ -164,6 +164,7 @@ class TutorApp(App[None]):
         if missing:
             names = ", ".join(library.title(r) for r in missing)
             self.tell(f"This lesson builds on {names}, which you have not finished yet.", "Heads up")
+        self.browser.completed(None)
         while self.screen is not self.browser and len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(PlayerScreen(run, ascii=self.options.ascii), self._lesson_closed)
@@ -172,8 +173,16 @@ class TutorApp(App[None]):
         """Back in the browser; after a finished lesson, the next one is highlighted."""
         if self.library is None or finished is None:
             return
-        self.tell(f"{self.library.title(finished)} ✓", "Lesson complete")
         ids = self.library.catalog.ids()
+        # said in the browser's own layout, not in a toast that would cover the next lesson's first plot
+        notice = f"✓ Lesson complete: {self.library.title(finished)}."
+        if finished == ids[-1]:
+            still_open = [s.title for s in self.library.statuses() if not s.complete]
+            if still_open:
+                notice += f" That was the last lesson; still open: {'; '.join(still_open)}."
+            else:
+                notice += " That was the last lesson, and you have finished them all. Well done!"
+        self.browser.completed(notice)
         following = ids[ids.index(finished) + 1] if finished in ids[:-1] else finished
         self.browser.refresh_lessons(select=following)
 

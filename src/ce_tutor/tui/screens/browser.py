@@ -66,6 +66,13 @@ class BrowserScreen(TutorScreen[None]):
     _tally = ""
     _opening: str | None = None
 
+    def completed(self, notice: str | None) -> None:
+        """Show ``notice`` (a lesson just finished) above the list, where it covers nothing; None hides it."""
+        if self.is_mounted:
+            line = self.query_one("#completed", Static)
+            line.update(notice or "")
+            line.display = bool(notice)
+
     def opening(self, title: str | None) -> None:
         """Say that lesson ``title`` is opening (chosen before what lessons need was ready); None: done."""
         self._opening = title
@@ -76,6 +83,7 @@ class BrowserScreen(TutorScreen[None]):
         with Horizontal(id="masthead"):
             yield Static("[b]ce-tutor[/b]  cross-entropy, step by step")
             yield Static(id="tally")
+        yield Static(id="completed", markup=False)
         yield Static("Loading lessons…", id="loading")
         yield TutorFooter(compact=True)
 

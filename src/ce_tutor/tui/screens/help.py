@@ -40,7 +40,8 @@ RIGHT: tuple[Section, ...] = (
         ("Home End", "scroll, when the terminal is short"),
     )),
     ("Quizzes", (
-        ("Enter", "check your answer"),
+        ("Enter  Tab", "into the answer box (n and p change steps until then)"),
+        ("Enter", "in the box: check your answer"),
         ("ctrl+t", "a hint"),
         ("ctrl+o", "the worked solution"),
         ("ctrl+r", "new numbers"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -25,6 +26,13 @@ VERDICT_LABELS = {
     "wrong": "✗ Not right",
     "unreadable": "? Could not read that",
 }
+
+
+def reflow(text: str) -> str:
+    """Lesson text as prose: the line breaks of its YAML joined, blank lines kept as paragraph breaks, so
+    that the widget wraps it to its own width."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(part.split()) for part in paragraphs)
 
 
 class AnswerInput(Input):
@@ -54,7 +62,7 @@ class FeedbackPanel(Static):
         verdict = str(feedback.verdict)
         self.add_class(f"-{verdict}")
         self.border_title = VERDICT_LABELS.get(verdict, verdict)
-        message = feedback.message
+        message = reflow(feedback.message)
         if verdict == "correct":
             message += "\nPress n for the next step."
         elif not feedback.counts_as_attempt:
@@ -77,7 +85,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
     """
 
     BINDINGS = [
-        Binding("enter", "answer", "Answer", show=False),
+        Binding("enter", "answer", "Answer"),  # into the answer box (so does Tab)
         Binding("ctrl+t", "hint", "Hint"),
         Binding("ctrl+o", "solution", "Solution"),
         Binding("ctrl+r", "new_variant", "New numbers"),
@@ -129,7 +137,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         self.query_one(FeedbackPanel).feedback = session.last_feedback
         hints = self.query_one("#hints", Static)
         hints.set_class(bool(session.hints_shown), "-shown")
-        hints.update("\n".join(f"Hint {i}: {hint}" for i, hint in enumerate(session.hints_shown, 1)))
+        hints.update("\n".join(f"Hint {i}: {reflow(hint)}" for i, hint in enumerate(session.hints_shown, 1)))
         solution = self.query_one("#solution", Static)
         solution.set_class(session.solution_shown, "-shown")
         if session.solution_shown:
