@@ -355,6 +355,7 @@ def test_finishing_the_last_lesson_names_the_lessons_still_open(tmp_path):
         notice = text_of(app.screen.query_one("#completed", Static))
         assert "✓ Lesson complete: After: builds on the basics." in notice
         assert "still open: Basics: one of each step." in notice and "Well done" not in notice
+        assert app.screen.query_one(LessonList).highlighted_option.id == "basics"  # Enter opens it
 
     play(app, scenario)
 

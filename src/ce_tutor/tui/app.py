@@ -176,14 +176,15 @@ class TutorApp(App[None]):
         ids = self.library.catalog.ids()
         # said in the browser's own layout, not in a toast that would cover the next lesson's first plot
         notice = f"✓ Lesson complete: {self.library.title(finished)}."
+        following = ids[ids.index(finished) + 1] if finished in ids[:-1] else finished
         if finished == ids[-1]:
-            still_open = [s.title for s in self.library.statuses() if not s.complete]
+            still_open = [s for s in self.library.statuses() if not s.complete]
             if still_open:
-                notice += f" That was the last lesson; still open: {'; '.join(still_open)}."
+                notice += f" That was the last lesson; still open: {'; '.join(s.title for s in still_open)}."
+                following = still_open[0].id  # highlighted, so that Enter opens it
             else:
                 notice += " That was the last lesson, and you have finished them all. Well done!"
         self.browser.completed(notice)
-        following = ids[ids.index(finished) + 1] if finished in ids[:-1] else finished
         self.browser.refresh_lessons(select=following)
 
     def reset_progress(self, lesson_id: str | None) -> None:
