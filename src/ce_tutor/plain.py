@@ -82,6 +82,11 @@ class PlainTutor:
     def wrap(self, text: str) -> str:
         return markdown_to_text(text, self.width)
 
+    def header(self, text: str, rule: str) -> str:
+        """``--- text ---`` on one line; wrapped (without the closing rule) when it does not fit."""
+        line = f"{rule} {text} {rule}"
+        return line if len(line) <= self.width else self.wrap_line(f"{rule} {text}", hanging=" " * (len(rule) + 1))
+
     def wrap_line(self, text: str, indent: str = "", hanging: str | None = None) -> str:
         """One line of plain text (no Markdown), wrapped to the width."""
         return textwrap.fill(text, self.width, initial_indent=indent,
@@ -143,7 +148,7 @@ class PlainTutor:
             return None
         run = LessonRun(lf.lesson, env, store=self.store, learner_seed=self.learner_seed)
         self.say()
-        self.say(self.wrap_line(f"=== {lf.lesson.title} ==="))
+        self.say(self.header(lf.lesson.title, "==="))
         self.say(self.wrap(lf.lesson.summary))
         if run.index:
             self.say(f"(Resuming at {run.position}.)")
@@ -190,7 +195,7 @@ class PlainTutor:
         step = run.step
         title = f" - {step.title}" if step.title else ""
         self.say()
-        self.say(self.wrap_line(f"--- {run.lesson.title}, {run.position}{title} ---"))
+        self.say(self.header(f"{run.lesson.title}, {run.position}{title}", "---"))
         try:
             self._show(run, step)
         except (LocatedError, TemplateError) as exc:  # an unchecked lesson of the learner's own
