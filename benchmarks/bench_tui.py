@@ -25,7 +25,7 @@ Each figure is printed beside its baseline, measured in the same run on the same
    bare Textual app whose key press updates a Static. Goal: median <= 33 ms (two frames at 60 Hz).
 3. **Peak RSS through a whole lesson**: the real ``ce-tutor LESSON`` runs on an 80x24 pseudo-terminal and
    is played with keys, step by step to the end (explorer moved, quizzes answered with the values the core
-   computes for the same seed, n to go on; each step's "step N/M" and each quiz's "✓ Correct" are waited
+   computes for the same seed after Enter into the answer box, n to go on; each step's "step N/M" and each quiz's "✓ Correct" are waited
    for, and the lesson must be recorded complete), and its ``VmHWM`` is read from /proc just before it is
    closed; median of three runs. Every shipped lesson is played with a data dir whose lesson cache was
    filled beforehand (every start after the first); the first lesson also with a fresh data dir (the
@@ -427,7 +427,7 @@ def lesson_keys(lesson_id: str = LESSON) -> Plan:
         elif isinstance(step, QuizStep):
             variant = run.quiz(index).variant
             answer = str(min(variant.correct_options) + 1) if variant.options else f"{variant.answer:.10g}"
-            steps.append(("quiz", [answer.encode(), b"\r"]))
+            steps.append(("quiz", [b"\r", answer.encode(), b"\r"]))  # Enter: into the answer box
         else:
             steps.append((step.type, []))
     return steps

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Footer, OptionList, Static
@@ -381,6 +382,21 @@ def test_n_pressed_quickly_through_a_quiz_types_nothing_into_its_answer_box(tmp_
         assert app.focused is first.answer_box
         await pilot.press("n")
         assert first.answer_box.value == "n" and player.run.index == 3
+        await pilot.press("escape", "p", "n")  # back to the quiz, its box left as it was
+        await pilot.pause()
+        again = player.query_one(QuizView)
+        await pilot.press("enter", "0", ".", "5", "7")  # typed at once after Enter: nothing is lost
+        assert again.answer_box.value == "0.57" and app.focused is again.answer_box
+        await pilot.press("escape", "p", "n")
+        await pilot.pause()
+        burst = player.query_one(QuizView)
+        # keys that arrive faster than the focus moves (a paste, a script): all reach the box, in order,
+        # and the last Enter checks the answer
+        for key, character in [("enter", "\r"), ("1", "1"), ("full_stop", "."), ("5", "5"), ("enter", "\r")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause(0.2)
+        assert burst.answer_box.value == "1.5" and burst.session.last_feedback is not None
+        assert burst.query_one(FeedbackPanel).border_title is not None
 
     play(app, scenario)
 

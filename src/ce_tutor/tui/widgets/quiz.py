@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -33,6 +33,10 @@ def reflow(text: str) -> str:
     that the widget wraps it to its own width."""
     paragraphs = re.split(r"\n\s*\n", text.strip())
     return "\n\n".join(" ".join(part.split()) for part in paragraphs)
+
+
+#: Keys that keep their meaning while the answer box is not focused (the steps' keys and help).
+NOT_TYPED = frozenset("np?")
 
 
 class AnswerInput(Input):
@@ -99,6 +103,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
     def __init__(self, session: QuizSession) -> None:
         super().__init__()
         self.session = session
+        self._typed_ahead = False
 
     def compose(self) -> ComposeResult:
         yield LessonMarkdown(id="prompt")
@@ -147,6 +152,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
 
     @on(Input.Submitted, "#answer")
     def _submitted(self, event: Input.Submitted) -> None:
+        self._typed_ahead = False
         if not event.value.strip():
             return
         feedback = self.session.submit(event.value)
@@ -155,9 +161,27 @@ class QuizView(VerticalScroll, inherit_bindings=False):
             self.focus()
         self.call_after_refresh(self.scroll_to_widget, self.query_one(FeedbackPanel))
 
+    def on_key(self, event: events.Key) -> None:
+        """A character typed before the answer box has taken focus (right after Enter or Tab, or with no
+        Enter at all) goes into the box, which takes focus: nothing typed is lost. n and p, the steps'
+        keys, and ? are never typed in this way."""
+        box = self.answer_box
+        if box.has_focus or not event.is_printable or event.character in NOT_TYPED or self.session.solved:
+            return
+        event.stop()
+        event.prevent_default()
+        box.insert_text_at_cursor(event.character or "")
+        self._typed_ahead = True  # so that an Enter that follows before the box has focus checks it
+        box.focus()
+
     # -- actions -----------------------------------------------------------------------------------------
-    def action_answer(self) -> None:
-        self.answer_box.focus()
+    async def action_answer(self) -> None:
+        """Enter: into the answer box; if an answer was typed ahead (faster than the focus moved), check it."""
+        box = self.answer_box
+        box.focus()
+        if self._typed_ahead:
+            self._typed_ahead = False
+            await box.action_submit()
 
     def action_hint(self) -> None:
         hint = self.session.hint()
@@ -177,6 +201,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         self.answer_box.focus()
 
     def action_leave_box(self) -> None:
+        self._typed_ahead = False
         self.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
