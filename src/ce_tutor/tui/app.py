@@ -61,6 +61,7 @@ class TutorApp(App[None]):
         self._catalog = catalog
         self.library: Library | None = None
         self._lessons_ready = False  # what a lesson needs has been imported (after the list is shown)
+        self._warm_started = False
         self._pending_lesson: str | None = None  # a lesson chosen before then, opened as soon as it is
         self.crash_log: Path | None = None
         self.browser = BrowserScreen()
@@ -99,7 +100,6 @@ class TutorApp(App[None]):
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name == "load" and event.state is WorkerState.SUCCESS:
             self._loaded(event.worker.result)
-            self.call_after_refresh(self.run_worker, self._warm, "warm", thread=True)
         elif event.worker.name == "warm" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self._lessons_ready = True  # after an error, opening a lesson imports (and reports) it again
             self.browser.opening(None)
@@ -135,6 +135,14 @@ class TutorApp(App[None]):
             self.push_screen(ResumeScreen(lesson.title, where), resume)
 
     # -- lessons -----------------------------------------------------------------------------------------
+    @on(BrowserScreen.ListShown)
+    def _list_shown(self) -> None:
+        """Only once the list is on the screen: what lessons need, in a worker (a thread that imports numpy
+        while the list is drawn would hold the GIL and delay it)."""
+        if not self._warm_started:  # once: the list is shown again after each lesson
+            self._warm_started = True
+            self.run_worker(self._warm, "warm", thread=True)
+
     @on(BrowserScreen.OpenLesson)
     def _open_from_browser(self, event: BrowserScreen.OpenLesson) -> None:
         self.open_lesson(event.lesson_id)

@@ -55,6 +55,9 @@ class BrowserScreen(TutorScreen[None]):
 
     AUTO_FOCUS = "#lessons"
 
+    class ListShown(Message):
+        """The lesson list has been painted (so the app may now load, in the background, what lessons need)."""
+
     class OpenLesson(Message):
         """The learner chose a lesson."""
 
@@ -107,6 +110,7 @@ class BrowserScreen(TutorScreen[None]):
         self.refresh_lessons()
         if library.catalog.lessons:
             self.focus_soon(lessons)
+        self.call_after_refresh(self.post_message, self.ListShown())
 
     def refresh_lessons(self, select: str | None = None) -> None:
         """Show current progress (after a lesson, a reset), highlighting ``select`` if given."""
