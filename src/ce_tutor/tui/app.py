@@ -81,7 +81,7 @@ class TutorApp(App[None]):
         return self.browser
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.run_worker, self._load, "load", thread=True)
+        self.run_worker(self._load, "load", thread=True)
 
     def _load(self) -> Catalog:
         """The lesson catalog (a worker thread): from the lesson cache, without numpy or the player."""
