@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="draw every quiz from seed N, for a class or a bug report")
     run.add_argument("--theme", metavar="NAME", help="the app's colour theme (e.g. textual-dark, nord)")
     run.add_argument("--ascii", action="store_true", help="draw plots with plain ASCII characters")
+    run.add_argument("--no-charts", action="store_true",
+                     help="plain mode: describe plots in words only, without text charts (also CE_TUTOR_CHARTS=0)")
 
     p = sub.add_parser("list", prog="ce-tutor list", help="list the lessons")
     _add_common(p, suppress=True)
@@ -249,18 +251,23 @@ def cmd_progress(args: argparse.Namespace) -> int:
         saved = store.lessons()
         stats = store.quiz_stats()
         cards, log, due = store.review_cards(), store.review_log(), store.due_count()
-    rows = [("lesson", "title", "progress", "quiz accuracy")]
+    rows = [("lesson", "title", "progress", "quizzes right")]
     for lf in catalog.lessons:
         lp = saved.get(lf.lesson.id)
-        done = "done" if lp and lp.complete else (f"{lp.percent}%" if lp else "not started")
+        done = "done" if lp and lp.complete else (f"{lp.percent}%" if lp else "new")
         mine = [s for s in stats if s.lesson_id == lf.lesson.id]
         tries = sum(s.attempts for s in mine)
         right = sum(s.correct for s in mine)
         accuracy = f"{right}/{tries} ({100 * right // tries}%)" if tries else "-"
         rows.append((lf.lesson.id, lf.lesson.title, done, accuracy))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    # The table fits the terminal (80 columns when the output is not one): titles are shortened, with "…",
+    # never ids, which are what the other commands take.
+    room = _table_width() - (widths[0] + widths[2] + widths[3] + 3 * 2)
+    widths[1] = max(min(widths[1], room), len("title"))
     for i, row in enumerate(rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        cells = [row[0], _shorten(row[1], widths[1]), row[2], row[3]]
+        print("  ".join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
     elsewhere = sorted({*saved, *(s.lesson_id for s in stats)} - set(catalog.ids()))
@@ -285,10 +292,10 @@ def _print_review_cards(cards, log, due: int) -> None:
     print(f"\nReview: {due} due now, {len(cards)} card{'s' * (len(cards) != 1)}, {len(log)} review"
           f"{'s' * (len(log) != 1)} in the log.")
     last = {(e.lesson_id, e.quiz_id): e for e in log}
-    rows = [("lesson", "quiz", "due (UTC)", "reviews", "last review")]
+    rows = [("lesson", "quiz", "due (UTC)", "reviews", "last")]  # the last review's rating; times: export
     for card in cards:
         entry = last.get((card.lesson_id, card.quiz_id))
-        said = f"{clock.iso(entry.time)} {RATING_WORDS[entry.rating].split(':')[0]}" if entry else "-"
+        said = RATING_WORDS[entry.rating].split(':')[0] if entry else "-"
         rows.append((_safe(card.lesson_id), _safe(card.quiz_id), clock.iso(card.due), str(card.reviews), said))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for i, row in enumerate(rows):
@@ -300,6 +307,20 @@ def _print_review_cards(cards, log, due: int) -> None:
 def _safe(text: str) -> str:
     """An id from the progress file, with any control character shown as an escape."""
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def _table_width() -> int:
+    """The terminal's width, or 80 columns when the output is not a terminal."""
+    try:
+        if sys.stdout.isatty():
+            return max(40, os.get_terminal_size(sys.stdout.fileno()).columns)
+    except (OSError, ValueError):
+        pass
+    return 80
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def cmd_reset(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:

@@ -110,6 +110,11 @@ def test_progress_reset_and_export_round_trip(cli, tmp_path):
     table = no_traceback(cli("progress")).stdout
     row = next(line for line in table.splitlines() if line.startswith(first.id))
     assert "1/2 (50%)" in row and "%" in row
+    assert all(len(line) <= 80 for line in table.splitlines()), table  # fits 80 columns when not a terminal
+    for lf in SHIPPED:  # every lesson has its row, with its id whole and its title (shortened if need be)
+        line = next(line for line in table.splitlines() if line.split()[:1] == [lf.lesson.id])
+        title = line[len(lf.lesson.id):].strip().split("  ")[0]  # columns are two spaces apart
+        assert title == lf.lesson.title or (title.endswith("…") and lf.lesson.title.startswith(title[:-1]))
 
     out = tmp_path / "progress.json"
     assert cli("export", "-o", str(out)).returncode == 0

@@ -211,6 +211,18 @@ def test_softmax_lesson_shows_the_setosa_numbers(lessons: dict[str, Lesson]) -> 
     assert "The probabilities are still 0.57, 0.20, 0.23." in shifted
 
 
+def test_softmax_explorer_starts_from_the_raw_outputs_the_text_uses(lessons: dict[str, Lesson]) -> None:
+    """The explorer opens on the Setosa flower of the text: same raw outputs, same shown probabilities."""
+    from ce_tutor.lessons.explore import Explorer
+
+    lesson = lessons["softmax"]
+    env = compute(lesson.values, {})
+    step = next(s for s in lesson.steps if isinstance(s, ExploreStep))
+    assert [p.value for p in step.params] == [float(z) for z in env["z"]]
+    shown = Explorer(step, env).lines()
+    assert any(render("p(setosa) = {p[0]:.2f}", env) in line for line in shown), shown
+
+
 def test_neg_log_p_lesson_shows_the_setosa_loss(lessons: dict[str, Lesson]) -> None:
     text = _rendered(lessons["neg-log-p"], "Worked example: the Setosa flower")
     assert "-ln 0.57 = 0.56" in text

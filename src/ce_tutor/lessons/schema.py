@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from ce_tutor.lessons.template import SPEC_PATTERN
-
 SCHEMA_VERSION = 1
+#: The format specs a placeholder may use: align, sign, width, precision, and one of f e g % d. Defined here
+#: (and used by :mod:`ce_tutor.lessons.template`) so that the schema, and so the lesson list, never imports numpy.
+SPEC_PATTERN = r"^[<>^=]?[+\- ]?\d{0,3}(?:\.\d{1,2})?[feEgG%d]?$"
 
 
 class Field:

@@ -22,9 +22,8 @@ from functools import lru_cache
 import numpy as np
 
 from ce_tutor import formula
+from ce_tutor.lessons.schema import SPEC_PATTERN
 
-#: The format specs a placeholder may use: align, sign, width, precision, and one of f e g % d.
-SPEC_PATTERN = r"^[<>^=]?[+\- ]?\d{0,3}(?:\.\d{1,2})?[feEgG%d]?$"
 _SPEC = re.compile(SPEC_PATTERN)
 _NEG_ZERO = re.compile(r"^-(0(?:\.0*)?(?:e[+-]?\d+)?%?)$", re.IGNORECASE)
 

@@ -63,6 +63,9 @@ class TutorApp(App[None]):
         self.options = options
         self._catalog = catalog
         self.library: Library | None = None
+        self._lessons_ready = False  # what a lesson needs has been imported (after the list is shown)
+        self._warm_started = False
+        self._pending_lesson: str | None = None  # a lesson chosen before then, opened as soon as it is
         self.crash_log: Path | None = None
         #: Printed after the app has ended: how much progress could not be saved, if any.
         self.exit_note: str | None = None
@@ -84,17 +87,31 @@ class TutorApp(App[None]):
         return self.browser
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.run_worker, self._load, "load", thread=True)
+        self.run_worker(self._load, "load", thread=True)
 
     def _load(self) -> Catalog:
+        """The lesson catalog (a worker thread): from the lesson cache, without numpy or the player."""
         from ce_tutor.tui.library import load_lessons
 
         return load_lessons(self.options, self._catalog)
+
+    def _warm(self) -> None:
+        """What a lesson needs (a worker thread, once the list is shown): numpy, plotext, the player."""
+        from ce_tutor.tui.library import warm_lessons
+
+        if self.library is not None:
+            warm_lessons(self.library.catalog)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name == "load" and event.state is WorkerState.SUCCESS:
             self._loaded(event.worker.result)
+        elif event.worker.name == "warm" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self._lessons_ready = True  # after an error, opening a lesson imports (and reports) it again
+            self.browser.opening(None)
+            pending, self._pending_lesson = self._pending_lesson, None
+            if pending is not None:
+                self.open_lesson(pending)
 
     def _loaded(self, catalog: Catalog) -> None:
         from ce_tutor.tui.library import open_library
@@ -154,6 +171,14 @@ class TutorApp(App[None]):
         self._saving_retries = self.set_interval(self.RETRY_SAVING_S, retry)
 
     # -- lessons -----------------------------------------------------------------------------------------
+    @on(BrowserScreen.ListShown)
+    def _list_shown(self) -> None:
+        """Only once the list is on the screen: what lessons need, in a worker (a thread that imports numpy
+        while the list is drawn would hold the GIL and delay it)."""
+        if not self._warm_started:  # once: the list is shown again after each lesson
+            self._warm_started = True
+            self.run_worker(self._warm, "warm", thread=True)
+
     @on(BrowserScreen.OpenLesson)
     def _open_from_browser(self, event: BrowserScreen.OpenLesson) -> None:
         self.open_lesson(event.lesson_id)
@@ -189,6 +214,10 @@ class TutorApp(App[None]):
         library = self.library
         if library is None:
             return
+        if not self._lessons_ready:  # chosen at once: say so, keep the keys working, and open it when ready
+            self._pending_lesson = lesson_id
+            self.browser.opening(library.title(lesson_id))
+            return
         try:
             run = library.start(lesson_id)
         except KeyError:
@@ -202,6 +231,7 @@ class TutorApp(App[None]):
         if missing:
             names = ", ".join(library.title(r) for r in missing)
             self.tell(f"This lesson builds on {names}, which you have not finished yet.", "Heads up")
+        self.browser.completed(None)
         while self.screen is not self.browser and len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(PlayerScreen(run, ascii=self.options.ascii), self._lesson_closed)
@@ -210,9 +240,18 @@ class TutorApp(App[None]):
         """Back in the browser; after a finished lesson, the next one is highlighted."""
         if self.library is None or finished is None:
             return
-        self.tell(f"{self.library.title(finished)} ✓", "Lesson complete")
         ids = self.library.catalog.ids()
+        # said in the browser's own layout, not in a toast that would cover the next lesson's first plot
+        notice = f"✓ Lesson complete: {self.library.title(finished)}."
         following = ids[ids.index(finished) + 1] if finished in ids[:-1] else finished
+        if finished == ids[-1]:
+            still_open = [s for s in self.library.statuses() if not s.complete]
+            if still_open:
+                notice += f" That was the last lesson; still open: {'; '.join(s.title for s in still_open)}."
+                following = still_open[0].id  # highlighted, so that Enter opens it
+            else:
+                notice += " That was the last lesson, and you have finished them all. Well done!"
+        self.browser.completed(notice)
         self.browser.refresh_lessons(select=following)
 
     def reset_progress(self, lesson_id: str | None) -> None:

@@ -55,6 +55,9 @@ class BrowserScreen(TutorScreen[None]):
 
     AUTO_FOCUS = "#lessons"
 
+    class ListShown(Message):
+        """The lesson list has been painted (so the app may now load, in the background, what lessons need)."""
+
     class OpenLesson(Message):
         """The learner chose a lesson."""
 
@@ -66,11 +69,27 @@ class BrowserScreen(TutorScreen[None]):
         """The learner chose the "Review: N due" row."""
 
     library: reactive[Library | None] = reactive(None, init=False)
+    _tally = ""
+    _opening: str | None = None
+
+    def completed(self, notice: str | None) -> None:
+        """Show ``notice`` (a lesson just finished) above the list, where it covers nothing; None hides it."""
+        if self.is_mounted:
+            line = self.query_one("#completed", Static)
+            line.update(notice or "")
+            line.display = bool(notice)
+
+    def opening(self, title: str | None) -> None:
+        """Say that lesson ``title`` is opening (chosen before what lessons need was ready); None: done."""
+        self._opening = title
+        if self.is_mounted:
+            self.query_one("#tally", Static).update(f"Opening {title}…" if title else self._tally)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="masthead"):
             yield Static("[b]ce-tutor[/b]  cross-entropy, step by step")
             yield Static(id="tally")
+        yield Static(id="completed", markup=False)
         yield Static("Loading lessons…", id="loading")
         yield TutorFooter(compact=True)
 
@@ -94,6 +113,7 @@ class BrowserScreen(TutorScreen[None]):
         self.refresh_lessons()
         if library.catalog.lessons:
             self.focus_soon(lessons)
+        self.call_after_refresh(self.post_message, self.ListShown())
 
     def refresh_lessons(self, select: str | None = None) -> None:
         """Show current progress (after a lesson, a reset), highlighting ``select`` if given."""
@@ -101,7 +121,9 @@ class BrowserScreen(TutorScreen[None]):
             return
         statuses = self.library.statuses()
         done = sum(s.complete for s in statuses)
-        self.query_one("#tally", Static).update(f"{done} of {len(statuses)} lessons done")
+        self._tally = f"{done} of {len(statuses)} lessons done"
+        if self._opening is None:
+            self.query_one("#tally", Static).update(self._tally)
         lessons = self.query_one(LessonList)
         lessons.show(statuses, select, due=self.library.due_count())
         self._show_details()

@@ -44,11 +44,11 @@ RIGHT: tuple[Section, ...] = (
         ("Home End", "scroll, when the terminal is short"),
     )),
     ("Quizzes", (
-        ("Enter", "check your answer"),
+        ("Enter", "into the answer box (Tab too), then check"),
         ("ctrl+t", "a hint"),
         ("ctrl+o", "the worked solution"),
         ("ctrl+r", "new numbers"),
-        ("Esc", "leave the answer box, so that n and p work (Tab goes back)"),
+        ("Esc", "leave the box, so that n and p work"),
     )),
 )
 
