@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ce_tutor import __version__
+from ce_tutor.text import escape_json, safe
 
 COMMANDS = ("list", "check", "schema", "progress", "reset", "export")
 _TAKES_VALUE = ("--lessons", "--data-dir", "--seed", "--theme", "-o", "--output", "--variants")
@@ -133,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(_route(args_list))
         return COMMAND_TABLE[args.command](args)
     except UsageError as exc:
-        print(exc, file=sys.stderr)
+        print(safe(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nInterrupted.", file=sys.stderr)
@@ -145,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last resort: a log file, never a traceback
         from ce_tutor.crash import crash_message
 
-        print(crash_message(exc, getattr(args, "data_dir", None)), file=sys.stderr)
+        print(safe(crash_message(exc, getattr(args, "data_dir", None))), file=sys.stderr)
         return 1
 
 
@@ -160,7 +161,7 @@ def _catalog(args: argparse.Namespace):
 
 def _print_problems(problems: Sequence[object]) -> None:
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(safe(problem), file=sys.stderr)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -169,7 +170,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max((len(lf.lesson.id) for lf in catalog.lessons), default=2)
     for n, lf in enumerate(catalog.lessons, 1):
         steps = len(lf.lesson.steps)
-        print(f"{n:>2}. {lf.lesson.id:<{width}}  {lf.lesson.title}  ({steps} step{'s' * (steps != 1)})")
+        title = safe(lf.lesson.title, one_line=True)
+        print(f"{n:>2}. {lf.lesson.id:<{width}}  {title}  ({steps} step{'s' * (steps != 1)})")
     if not catalog.lessons:
         print("No lessons found.", file=sys.stderr)
         return 1
@@ -213,10 +215,10 @@ def _store(args: argparse.Namespace):
     try:
         store = ProgressStore(args.data_dir)
     except ProgressError as exc:
-        print(f"ce-tutor: {exc}", file=sys.stderr)
+        print(f"ce-tutor: {safe(exc)}", file=sys.stderr)
         raise SystemExit(1) from None
     for warning in store.warnings:
-        print(f"ce-tutor: warning: {warning}", file=sys.stderr)
+        print(f"ce-tutor: warning: {safe(warning)}", file=sys.stderr)
     return store
 
 
@@ -233,7 +235,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         tries = sum(s.attempts for s in mine)
         right = sum(s.correct for s in mine)
         accuracy = f"{right}/{tries} ({100 * right // tries}%)" if tries else "-"
-        rows.append((lf.lesson.id, lf.lesson.title, done, accuracy))
+        rows.append((lf.lesson.id, safe(lf.lesson.title, one_line=True), done, accuracy))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for i, row in enumerate(rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
@@ -251,7 +253,7 @@ def cmd_reset(args: argparse.Namespace, ask: Callable[[str], str] = input) -> in
         if not sys.stdin.isatty():
             raise UsageError("ce-tutor reset: refusing to reset without a terminal to confirm; add --yes")
         try:
-            reply = ask(f"Forget {what}? This cannot be undone. [y/N] ")
+            reply = ask(safe(f"Forget {what}? This cannot be undone. [y/N] "))
         except EOFError:
             reply = ""
         if reply.strip().lower() not in ("y", "yes"):
@@ -259,7 +261,7 @@ def cmd_reset(args: argparse.Namespace, ask: Callable[[str], str] = input) -> in
             return 1
     with _store(args) as store:
         store.reset(args.lesson)
-    print(f"Reset {what}.")
+    print(safe(f"Reset {what}."))
     return 0
 
 
@@ -267,7 +269,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     import json
 
     with _store(args) as store:
-        text = json.dumps(store.export(), indent=2, ensure_ascii=False) + "\n"
+        text = escape_json(json.dumps(store.export(), indent=2, ensure_ascii=False)) + "\n"
     if args.output is None:
         sys.stdout.write(text)
         return 0
@@ -276,9 +278,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, args.output)
     except OSError as exc:
-        print(f"ce-tutor export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        print(safe(f"ce-tutor export: cannot write {args.output}: {exc.strerror}"), file=sys.stderr)
         return 1
-    print(f"Progress written to {args.output}.", file=sys.stderr)
+    print(safe(f"Progress written to {args.output}."), file=sys.stderr)
     return 0
 
 

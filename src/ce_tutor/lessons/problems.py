@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ce_tutor.text import safe
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -16,8 +18,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.message}"
+        """``path:line: message``, safe to print: a file name's or a lesson's control characters are shown
+        as escapes (:func:`ce_tutor.text.safe`), and a newline in a file name cannot start a line of its own."""
+        path = safe(self.path, one_line=True)
+        where = path if self.line is None else f"{path}:{self.line}"
+        return f"{where}: {safe(self.message)}"
 
 
 class LessonLoadError(Exception):

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
+from ce_tutor.text import safe
 from ce_tutor.tui import AppOptions
 
 
@@ -62,7 +63,7 @@ def run(options: AppOptions) -> int:
         if catalog.get(options.lesson) is None:
             problem = f"ce-tutor: {catalog.no_such_lesson(options.lesson)}"
     if problem:
-        print(problem, file=sys.stderr)
+        print(safe(problem), file=sys.stderr)
         return 2
     from ce_tutor.tui.app import TutorApp
 
@@ -83,5 +84,5 @@ def run(options: AppOptions) -> int:
 
         log = write_crash_log(error, options.data_dir, quiet.getvalue())
     where = f"The details are in {log}." if log else "No log could be written."
-    print(f"ce-tutor stopped after an unexpected error. Your progress is saved. {where}", file=sys.stderr)
+    print(safe(f"ce-tutor stopped after an unexpected error. Your progress is saved. {where}"), file=sys.stderr)
     return 1

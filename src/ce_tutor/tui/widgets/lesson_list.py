@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from ce_tutor.text import safe
 from ce_tutor.tui.colors import theme_color
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class LessonList(OptionList):
         grid.add_column(width=3, justify="right")
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(width=13, no_wrap=True)
-        grid.add_row(f"{status.number}.", status.title, self._progress(status))
+        grid.add_row(f"{status.number}.", Text(safe(status.title, one_line=True)), self._progress(status))
         if status.missing:
             grid.add_row("", Text(f"needs: {', '.join(status.missing)}", style="dim italic"), "")
         return grid
