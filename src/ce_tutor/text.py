@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["BIDI", "escape_json", "safe", "unsafe_character"]
+__all__ = ["BIDI", "escape_json", "is_safe", "safe", "unsafe_character"]
 
 #: The bidi embeddings, overrides and isolates: they reorder what follows them on the line.
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -47,6 +47,11 @@ def safe(text: object, *, one_line: bool = False) -> str:
     text = text if isinstance(text, str) else str(text)
     pattern = _UNSAFE_ONE_LINE if one_line else _UNSAFE
     return pattern.sub(_visible, text) if pattern.search(text) else text
+
+
+def is_safe(text: str) -> bool:
+    """Whether :func:`safe` would leave ``text`` as it is (no control character, no bidi override)."""
+    return _UNSAFE.search(text) is None
 
 
 def unsafe_character(text: str) -> tuple[int, str] | None:

@@ -71,3 +71,28 @@ async def _smuggled(tmp_path) -> None:
         player = screen_text(app)
         assert "Step \\x1b[2J\\x1b[H one" in player and "Basics \\x1b]52" in player  # the header
         assert not CONTROL.search(player)
+
+
+def test_the_app_starts_as_with_no_cache_when_every_entry_is_forged(tmp_path):
+    from ce_tutor.lessons.cache import LessonCache
+    from ce_tutor.lessons.catalog import load_catalog as load
+    from ce_tutor.progress import default_cache_dir
+
+    data = tmp_path / "data"
+    cache = LessonCache(default_cache_dir(data))
+    load([LESSONS], cache)
+    entries = sorted(cache.directory.glob("*.pickle"))
+    assert len(entries) == 2
+    entries[1].write_bytes(entries[0].read_bytes())  # one lesson's entry over the other's
+    entries[0].write_bytes(b"\x80\x05(\x8c\x17ce_tutor.lessons.schema\x8c\x06Lesson\x93)\x81}}t.")  # empty lesson
+
+    async def main() -> None:
+        app = TutorApp(AppOptions(lesson_dirs=[LESSONS], data_dir=data, seed=SEED))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            assert app.library is not None
+            assert app.library.catalog.ids() == ["basics", "after"] and not app.library.catalog.problems
+            text = screen_text(app)
+            assert "1. Basics: one of each step" in text and "2. After" in text
+
+    asyncio.run(main())

@@ -83,6 +83,8 @@ def load_catalog(paths: Sequence[Path], cache: LessonCache | None = None) -> Cat
             loaded.append(load(file))
         except LessonLoadError as exc:
             problems += exc.problems
+    if cache is not None:
+        cache.tidy()
     lessons = _unique_lessons(loaded, problems)
     _check_quiz_ids(lessons, problems)
     return Catalog(_curriculum(lessons, problems), problems)
