@@ -10,6 +10,7 @@ Exit status: 0 success, 1 a problem was found or something failed, 2 a usage err
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -49,13 +50,21 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}\nTry 'ce-tutor --help'.")
 
 
+def _path(text: str) -> Path:
+    """A path from the command line; an empty one (``--data-dir ""``, often an unset variable) is refused
+    rather than read as the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; give a file or folder name, or leave the option out")
+    return Path(text)
+
+
 def _add_common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """Options every command takes, before or after the command name."""
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--lessons", metavar="DIR", action="append", type=Path,
+    parser.add_argument("--lessons", metavar="DIR", action="append", type=_path,
                         default=argparse.SUPPRESS if suppress else [],
                         help="also load the lessons in DIR (repeatable)")
-    parser.add_argument("--data-dir", metavar="DIR", type=Path, default=default,
+    parser.add_argument("--data-dir", metavar="DIR", type=_path, default=default,
                         help="keep progress in DIR instead of the user data directory")
 
 
@@ -85,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", prog="ce-tutor check", help="check lesson files")
     _add_common(p, suppress=True)
-    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="lesson files or folders")
+    p.add_argument("paths", nargs="*", type=_path, metavar="PATH", help="lesson files or folders")
     p.add_argument("--variants", type=int, default=200, metavar="N",
                    help="quiz variants to draw and check per quiz (default 200)")
 
@@ -102,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", prog="ce-tutor export", help="write progress as JSON")
     _add_common(p, suppress=True)
-    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("-o", "--output", type=_path, metavar="FILE", help="write to FILE instead of stdout")
     return parser
 
 
@@ -130,9 +139,16 @@ def _route(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     args: argparse.Namespace | None = None
+    if sys.stdin is None:  # started with stdin closed (<&-): read nothing rather than fail
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the life of the process
+    if sys.stdout is None:  # started with stdout closed (>&-): nothing could be shown
+        print("ce-tutor: standard output is closed; nothing can be shown.", file=sys.stderr)
+        return 1
     try:
         args = build_parser().parse_args(_route(args_list))
-        return COMMAND_TABLE[args.command](args)
+        status = COMMAND_TABLE[args.command](args)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return status
     except UsageError as exc:
         print(safe(exc), file=sys.stderr)
         return 2
@@ -143,11 +159,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `ce-tutor list | head`: the reader went away; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        problem = _output_failed(exc)
+        if problem is None:
+            from ce_tutor.crash import crash_message
+
+            print(safe(crash_message(exc, getattr(args, "data_dir", None))), file=sys.stderr)
+            return 1
+        print(problem, file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - the last resort: a log file, never a traceback
         from ce_tutor.crash import crash_message
 
         print(safe(crash_message(exc, getattr(args, "data_dir", None))), file=sys.stderr)
         return 1
+
+
+def _output_failed(exc: OSError) -> str | None:
+    """If ``exc`` came from writing to stdout (``>/dev/full``, a pipe or a disk that failed), the message to
+    show (and stdout is pointed at /dev/null, so that Python's flush at exit does not fail again); else None.
+
+    A write to stdout names no file, and fails with one of a few errors; an error about a file names it.
+    """
+    if exc.filename is not None or exc.errno not in _OUTPUT_ERRORS:
+        return None
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return f"ce-tutor: cannot write to standard output: {exc.strerror or exc}"
+
+
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EPIPE, errno.EBADF}
 
 
 # -- commands ---------------------------------------------------------------------------------------------
