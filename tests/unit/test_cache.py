@@ -167,21 +167,71 @@ def test_the_cache_keeps_the_whole_catalog_and_the_most_recent_spares(tmp_path: 
     assert (again.hits, again.misses) == (2, 0)
 
 
-def test_a_warm_start_validates_nothing_and_writes_nothing(tmp_path: Path, monkeypatch) -> None:
-    paths = _lessons(tmp_path, 30)
-    load_catalog(paths, LessonCache(tmp_path / "cache"))
-    before = {e: e.stat().st_size for e in entries(LessonCache(tmp_path / "cache"))}
+SMALL = """schema_version: 1
+id: gen-{i}
+title: Generated lesson {i}
+summary: One of many.
+values:
+  p: {{formula: "softmax([2.0, 1.0, 0.1])", round: 2}}
+steps:
+  - type: prose
+    text: Softmax gives {{p:.2f}}.
+  - type: quiz
+    id: gen-quiz-{i}
+    params:
+      a: {{randint: [1, 5]}}
+    prompt: "What is {{a}} + 1?"
+    answer: "a + 1"
+"""
+
+
+def generated(folder: Path, n: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"l{i:04d}.yaml" for i in range(n)]
+    for i, path in enumerate(paths):
+        path.write_text(SMALL.format(i=i), encoding="utf-8")
+    return paths
+
+
+def test_a_warm_start_of_many_lessons_validates_nothing_and_writes_nothing(tmp_path: Path, monkeypatch) -> None:
+    """More lessons than the old 64-entry cache held: the second start reads no lesson with YAML or pydantic,
+    writes no entry, and (in the app) starts no validating child."""
+    folder = tmp_path / "many"
+    generated(folder, 150)
+    cold = LessonCache(tmp_path / "cache")
+    assert len(load_catalog([folder], cold).lessons) == 150 and cold.misses == 150
+    before = {e: e.stat().st_mtime_ns for e in entries(cold)}
+    assert len(before) == 150
     from ce_tutor.lessons import loader
 
     def no_validation(*args, **kwargs):
         raise AssertionError("a file was validated again")
 
+    def no_child(*args, **kwargs):
+        raise AssertionError("a validating child was started")
+
     monkeypatch.setattr(loader, "load_lesson_bytes", no_validation)
+    monkeypatch.setattr(subprocess, "run", no_child)
+    monkeypatch.setattr(os, "replace", no_child)  # no entry written
+    for warm in (LessonCache(tmp_path / "cache"), LessonCache(tmp_path / "cache", validate_in_child=True)):
+        catalog = load_catalog([folder], warm)
+        assert len(catalog.lessons) == 150 and not catalog.problems and (warm.hits, warm.misses) == (150, 0)
+    assert set(entries(cold)) == set(before)
+
+
+def test_an_edited_lesson_among_many_is_the_only_one_validated(tmp_path: Path, monkeypatch) -> None:
+    paths = generated(tmp_path / "many", 100)
+    load_catalog(paths, LessonCache(tmp_path / "cache"))
+    paths[40].write_text(SMALL.format(i=40).replace("Generated lesson", "Edited lesson"), encoding="utf-8")
+    from ce_tutor.lessons import loader
+
+    validated: list[Path] = []
+    real = loader.load_lesson_bytes
+    monkeypatch.setattr(loader, "load_lesson_bytes", lambda path, data: validated.append(path) or real(path, data))
     warm = LessonCache(tmp_path / "cache")
     catalog = load_catalog([tmp_path / "many"], warm)
-    assert len(catalog.lessons) == 30 and (warm.hits, warm.misses) == (30, 0)
-    assert {e: e.stat().st_size for e in entries(warm)} == before
-    assert not list(warm.directory.glob("*.tmp"))
+    assert validated == [paths[40]] and catalog.get("gen-40").lesson.title == "Edited lesson 40"
+    assert len(entries(warm)) == 101  # the old entry is a spare now, kept until MAX_SPARE others are newer
 
 
 # -- entries that do not prove themselves are misses --------------------------------------------------------
@@ -263,6 +313,18 @@ def test_an_entry_of_the_right_shape_but_not_a_valid_lesson_is_a_miss(lesson: Pa
         _check_miss(lesson, tmp_path, entry, _entry(key, forged))
     for lines, texts in [({("id",): "2"}, {}), ({"id": 2}, {}), ({("id",): 0}, {}), ({}, {("x",): (1, 2)}), ([], {})]:
         _check_miss(lesson, tmp_path, entry, _entry(key, good.lesson, lines, texts))
+
+
+def test_an_entry_built_to_be_slow_to_check_is_a_miss(lesson: Path, tmp_path: Path) -> None:
+    cache = LessonCache(tmp_path / "cache")
+    good = cache.load(lesson)
+    [entry] = entries(cache)
+    key = entry.name.removesuffix(".pickle")
+    # 300,000 items that are one memoised string: a small pickle that would be long to walk
+    forged = dataclasses.replace(good.lesson, requires=["softmax"] * 300_000)
+    damage = _entry(key, forged)
+    assert len(damage) < cache_module.MAX_ENTRY_BYTES
+    _check_miss(lesson, tmp_path, entry, damage)
 
 
 def test_one_lessons_entry_copied_over_anothers_is_a_miss(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import math
 import re
 import types
@@ -30,16 +31,19 @@ from ce_tutor.text import is_safe
 MAX_NODES = 200_000  #: values walked per lesson at most (a lesson file of 256 KiB has far fewer)
 
 Check = Callable[[Any, "_Budget"], bool]
+_UNSET = object()
 
 
 class _Budget:
+    """Items of lists and mappings still allowed: a shared or repeated structure is refused, not walked."""
+
     __slots__ = ("left",)
 
     def __init__(self, nodes: int) -> None:
         self.left = nodes
 
-    def spend(self) -> bool:
-        self.left -= 1
+    def spend(self, items: int = 1) -> bool:
+        self.left -= items + 1
         return self.left >= 0
 
 
@@ -57,20 +61,19 @@ def conforms_lines(lines: Any, texts: Any, *, max_nodes: int = MAX_NODES) -> boo
     text of a literal block or None (only ever used to count lines, never shown)."""
     if type(lines) is not dict or type(texts) is not dict or len(lines) + len(texts) > max_nodes:
         return False
-    return (all(map(_path, lines)) and all(map(_path, texts)) and all(map(_line, lines.values()))
-            and all(map(_text, texts.values())))
-
-
-def _path(path: Any) -> bool:
-    return type(path) is tuple and len(path) <= _MAX_PATH and all(type(p) is str or type(p) is int for p in path)
-
-
-def _line(line: Any) -> bool:
-    return type(line) is int and line >= 1
-
-
-def _text(entry: Any) -> bool:
-    return type(entry) is tuple and len(entry) == 2 and _line(entry[0]) and (entry[1] is None or type(entry[1]) is str)
+    paths = [*lines, *texts]
+    if not set(map(type, paths)) <= {tuple} or max(map(len, paths), default=0) > _MAX_PATH:
+        return False
+    if not set(map(type, itertools.chain.from_iterable(paths))) <= {str, int}:
+        return False
+    if not set(map(type, lines.values())) <= {int} or min(lines.values(), default=1) < 1:
+        return False
+    entries = list(texts.values())
+    if not set(map(type, entries)) <= {tuple} or not set(map(len, entries)) <= {2}:
+        return False
+    firsts = [entry[0] for entry in entries]
+    return (set(map(type, firsts)) <= {int} and min(firsts, default=1) >= 1
+            and set(type(entry[1]) for entry in entries) <= {str, type(None)})
 
 
 _MAX_PATH = 64  # deeper than the loader's nesting limit allows
@@ -88,36 +91,66 @@ def _checker(annotation: Any) -> Check:
     if origin is Annotated:
         return _constrained(_checker(args[0]), args[1:])
     if origin in (Union, types.UnionType):
-        members = tuple(_checker(a) for a in args)
-        return lambda v, b: any(m(v, b) for m in members)
+        return _union(args)
     if origin is Literal:
-        allowed = tuple(args)
-        return lambda v, b: any(type(v) is type(a) and v == a for a in allowed)
+        allowed = {(type(a), a) for a in args}
+        return lambda v, b: (type(v), v) in allowed
     if origin is list:
         item = _checker(args[0])
-        return lambda v, b: type(v) is list and b.spend() and all(item(x, b) for x in v)
+        return lambda v, b: type(v) is list and b.spend(len(v)) and all(item(x, b) for x in v)
     if origin is dict:
         key, val = _checker(args[0]), _checker(args[1])
-        return lambda v, b: type(v) is dict and b.spend() and all(key(k, b) and val(x, b) for k, x in v.items())
+        return lambda v, b: (type(v) is dict and b.spend(len(v))
+                             and all(key(k, b) and val(x, b) for k, x in v.items()))
     if origin is tuple:
         items = tuple(_checker(a) for a in args)
-        return lambda v, b: (type(v) is tuple and len(v) == len(items) and b.spend()
-                             and all(c(x, b) for c, x in zip(items, v)))
+        return lambda v, b: type(v) is tuple and len(v) == len(items) and all(c(x, b) for c, x in zip(items, v))
     if annotation is type(None) or annotation is None:
         return lambda v, b: v is None
     if annotation is str:
-        return lambda v, b: type(v) is str and b.spend() and is_safe(v)
+        return lambda v, b: type(v) is str and is_safe(v)
     if annotation is bool:
         return lambda v, b: type(v) is bool
     if annotation is int:
         return lambda v, b: type(v) is int
     if annotation is float:
-        return lambda v, b: type(v) in (int, float) and math.isfinite(v)
+        return lambda v, b: (type(v) is float and math.isfinite(v)) or type(v) is int
     if annotation is Any:
         return lambda v, b: True
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return _dataclass(annotation)
     raise TypeError(f"no structural check for {annotation!r}")
+
+
+def _union(members: tuple[Any, ...]) -> Check:
+    """A union: ``X | None`` checks X unless the value is None; a union of lesson classes goes straight to
+    the value's own class; any other tries each member."""
+    others = [m for m in members if m is not type(None)]
+    optional = len(others) < len(members)
+    classes = [_unwrap(m) for m in others]
+    if all(isinstance(c, type) and dataclasses.is_dataclass(c) for c in classes):
+        table = {c: _checker(m) for c, m in zip(classes, others)}
+
+        def by_class(v: Any, b: _Budget) -> bool:
+            check = table.get(type(v))
+            return check is not None and check(v, b)
+
+        inner = by_class
+    elif len(others) == 1:
+        inner = _checker(others[0])
+    else:
+        checks = tuple(_checker(m) for m in others)
+
+        def inner(v: Any, b: _Budget) -> bool:
+            return any(check(v, b) for check in checks)
+
+    return (lambda v, b: v is None or inner(v, b)) if optional else inner
+
+
+def _unwrap(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
 
 
 def _dataclass(cls: type) -> Check:
@@ -132,11 +165,8 @@ def _dataclass(cls: type) -> Check:
         if not checks:  # built on first use: the schema's classes refer to each other
             checks.extend((name, _checker(hints[name])) for name in names)
         for name, field_check in checks:
-            try:
-                field = getattr(value, name)
-            except AttributeError:  # a slot the pickle did not fill
-                return False
-            if not field_check(field, budget):
+            field = getattr(value, name, _UNSET)  # a slot the pickle did not fill is unset
+            if field is _UNSET or not field_check(field, budget):
                 return False
         if post_init is not None:
             try:
@@ -153,26 +183,22 @@ def _constrained(inner: Check, metadata: tuple[Any, ...]) -> Check:
     for meta in metadata:
         if isinstance(meta, schema.Field):
             constraints.update(meta.constraints)
-    rules = _rules(constraints)
-    if not rules:
+    pattern = re.compile(constraints["pattern"]) if "pattern" in constraints else None
+    shortest, longest = constraints.get("min_length"), constraints.get("max_length")
+    ge, gt, le, lt = (constraints.get(k) for k in ("ge", "gt", "le", "lt"))
+    if pattern is None and shortest is None and longest is None and (ge, gt, le, lt) == (None,) * 4:
         return inner
-    return lambda v, b: inner(v, b) and (v is None or all(rule(v) for rule in rules))
 
+    def check(v: Any, b: _Budget) -> bool:
+        if not inner(v, b):
+            return False
+        if v is None:
+            return True
+        if pattern is not None and pattern.search(v) is None:
+            return False
+        if (shortest is not None and len(v) < shortest) or (longest is not None and len(v) > longest):
+            return False
+        return ((ge is None or v >= ge) and (gt is None or v > gt)
+                and (le is None or v <= le) and (lt is None or v < lt))
 
-def _rules(constraints: Mapping[str, Any]) -> list[Callable[[Any], bool]]:
-    rules: list[Callable[[Any], bool]] = []
-    if "pattern" in constraints:
-        pattern = re.compile(constraints["pattern"])
-        rules.append(lambda v: not isinstance(v, str) or pattern.search(v) is not None)
-    if "min_length" in constraints:
-        low = constraints["min_length"]
-        rules.append(lambda v: len(v) >= low)
-    if "max_length" in constraints:
-        high = constraints["max_length"]
-        rules.append(lambda v: len(v) <= high)
-    for key, holds in (("ge", lambda v, x: v >= x), ("gt", lambda v, x: v > x),
-                       ("le", lambda v, x: v <= x), ("lt", lambda v, x: v < x)):
-        if key in constraints:
-            bound = constraints[key]
-            rules.append(functools.partial(lambda v, holds, bound: holds(v, bound), holds=holds, bound=bound))
-    return rules
+    return check
