@@ -73,6 +73,32 @@ async def _smuggled(tmp_path) -> None:
         assert not CONTROL.search(player)
 
 
+def test_a_pasted_answer_shows_its_control_characters_as_escapes(tmp_path):
+    from textual import events
+
+    from ce_tutor.tui.widgets.quiz import AnswerInput, FeedbackPanel
+
+    async def main() -> None:
+        app = TutorApp(AppOptions(lesson_dirs=[LESSONS], data_dir=tmp_path, seed=SEED))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            await pilot.press("enter", "n", "n", "n")
+            await pilot.pause()
+            answer = app.focused
+            assert isinstance(answer, AnswerInput)
+            answer.post_message(events.Paste(f"0.9{OSC52}\x9b2J\nsecond line"))
+            await pilot.pause()
+            assert answer.value == "0.9\\x1b]52;c;ZXZpbA==\\x07\\x9b2J"
+            assert not CONTROL.search(screen_text(app))
+            await pilot.press("enter")
+            await pilot.pause()
+            feedback = screen_text(app)
+            assert app.screen.query_one(FeedbackPanel).has_class("-unreadable")
+            assert "0.9\\x1b]52" in feedback and not CONTROL.search(feedback)
+
+    asyncio.run(main())
+
+
 def test_the_app_starts_as_with_no_cache_when_every_entry_is_forged(tmp_path):
     from ce_tutor.lessons.cache import LessonCache
     from ce_tutor.lessons.catalog import load_catalog as load
