@@ -79,3 +79,16 @@ def test_list_does_not_hang_on_a_link_to_a_device(trapped: Path, tmp_path: Path)
     assert result.returncode == 1 and "basics" in result.stdout and "Traceback" not in result.stderr
     for name, message in TRAPS.items():
         assert f"{trapped / name}: {message}" in result.stderr
+
+
+def test_check_reports_a_looping_lessons_folder_as_a_problem_not_a_usage_error(tmp_path, monkeypatch, capsys):
+    from ce_tutor import cli
+
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    monkeypatch.setenv("CE_TUTOR_LESSONS", str(loop))
+    assert cli.main(["check", "--variants", "1", "--data-dir", str(tmp_path / "data")]) == 1
+    err = capsys.readouterr().err
+    assert f"{loop}: a symbolic link that loops back on itself" in err and "1 problem found." in err
+    assert cli.main(["check", str(loop), "--variants", "1"]) == 1
+    assert f"{loop}: a symbolic link that loops back on itself" in capsys.readouterr().err
