@@ -28,7 +28,7 @@ Action = bytes | Callable[[subprocess.Popen[bytes]], None]
 
 
 def drive(code: str, steps: list[tuple[bytes, Action]], env: dict[str, str] | None = None,
-          timeout: float = 30) -> tuple[int, str, list]:
+          timeout: float = 60) -> tuple[int, str, list]:
     """Run ``python -c code`` on an 80x24 pseudo-terminal; for each step, once its text has shown (after the
     previous step), type its bytes or call it with the child. Returns the exit status, everything the child
     wrote, and the terminal's settings after it ended."""
@@ -87,7 +87,8 @@ def test_a_stop_signal_restores_the_terminal_saves_progress_and_exits_128_plus_s
 
 
 def test_a_byte_that_is_not_utf8_on_stdin_is_not_fatal(tmp_path):
-    steps = [(b"lessons done", b"\xff\xfe"), (b"", b"?"), (b"Keys", b"\x1b"), (b"lessons done", b"\x11")]
+    # after the bad bytes the app still answers: ? opens the help (its title is "Keys"), then ctrl+q quits
+    steps = [(b"lessons done", b"\xff\xfe"), (b"", b"?"), (b"Keys", b"\x11")]
     status, output, _ = drive(app_code(tmp_path), steps)
     assert status == 0 and "Traceback" not in output and not (tmp_path / "logs").exists()
 
