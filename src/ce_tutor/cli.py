@@ -159,19 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `ce-tutor list | head`: the reader went away; say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except OSError as exc:
-        problem = _output_failed(exc)
+    except Exception as exc:  # noqa: BLE001 - the last resort: a log file, never a traceback
+        problem = _output_failed(exc) if isinstance(exc, OSError) else None
         if problem is None:
             from ce_tutor.crash import crash_message
 
-            print(safe(crash_message(exc, getattr(args, "data_dir", None))), file=sys.stderr)
-            return 1
+            problem = safe(crash_message(exc, getattr(args, "data_dir", None)))
         print(problem, file=sys.stderr)
-        return 1
-    except Exception as exc:  # noqa: BLE001 - the last resort: a log file, never a traceback
-        from ce_tutor.crash import crash_message
-
-        print(safe(crash_message(exc, getattr(args, "data_dir", None))), file=sys.stderr)
         return 1
 
 
