@@ -8,6 +8,11 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, RichVisual, Visual
+from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -37,7 +42,7 @@ class LessonList(OptionList):
         """Replace the rows, keeping the highlighted lesson (or highlighting ``select``, or "next up")."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         self.statuses = statuses
-        self.set_options(Option(self._row(s), id=s.id) for s in statuses)
+        self.set_options(Option(_Row(self, self._row(s), 1 + bool(s.missing)), id=s.id) for s in statuses)
         ids = [s.id for s in statuses]
         target = select or current or next((s.id for s in statuses if s.next_up), None)
         if ids:
@@ -64,3 +69,22 @@ class LessonList(OptionList):
         if status.missing:
             grid.add_row("", Text(f"needs: {', '.join(status.missing)}", style="dim italic"), "")
         return grid
+
+
+class _Row(Visual):
+    """A row whose height is known without rendering it: OptionList measures every option's height, and a
+    Rich table rendered only to be measured made a catalog of 10,000 lessons take minutes to show. Each
+    row is one line (no column wraps), two with unmet prerequisites; it is drawn only when on screen."""
+
+    def __init__(self, widget: Widget, renderable: Table, lines: int) -> None:
+        self._visual = RichVisual(widget, renderable)
+        self._lines = lines
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        return self._visual.render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return self._lines
