@@ -482,3 +482,21 @@ print(len(load_catalog([shipped_lessons_dir()], cache).lessons), cache.hits)
     assert result.returncode == 0, result.stderr
     lessons, hits = result.stdout.split()
     assert hits == lessons  # every lesson came from the cache the child filled
+
+
+def test_every_schema_type_has_a_structural_check_and_every_good_lesson_passes_it() -> None:
+    """If the schema grows a type the structural check does not know, every cache entry would be a miss:
+    this fails first."""
+    import typing
+
+    from ce_tutor.lessons import schema, structure
+
+    for cls in [v for v in vars(schema).values() if isinstance(v, type) and dataclasses.is_dataclass(v)]:
+        for hint in typing.get_type_hints(cls, vars(schema), include_extras=True).values():
+            structure._checker(hint)  # raises TypeError for an annotation it cannot check
+    good = Path(__file__).parents[1] / "data" / "good"
+    catalog = load_catalog([shipped_lessons_dir(), good])
+    assert len(catalog.lessons) >= 6
+    for lf in catalog.lessons:
+        assert structure.conforms(lf.lesson), lf.path
+        assert structure.conforms_lines(dict(lf.lines), dict(lf.texts)), lf.path
