@@ -27,6 +27,8 @@ def test_safe_shows_control_characters_as_escapes_and_drops_bidi_overrides():
     assert safe("two\nlines\t!", one_line=True) == "two\\nlines\\t!"
     assert safe("σ(z) ≈ 0.57 → −log p ✓") == "σ(z) ≈ 0.57 → −log p ✓"
     assert safe(Problem("a\x1b.yaml", 3, "bad \x9b")) == "a\\x1b.yaml:3: bad \\x9b"
+    assert str(Problem("a\nb.yaml", 3, "unknown key 'x\nb.yaml:1: fine'")) == (
+        "a\\nb.yaml:3: unknown key 'x\\nb.yaml:1: fine'")  # one problem, one line
 
 
 @given(st.text().filter(lambda t: "\\" not in t))

@@ -18,11 +18,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        """``path:line: message``, safe to print: a file name's or a lesson's control characters are shown
-        as escapes (:func:`ce_tutor.text.safe`), and a newline in a file name cannot start a line of its own."""
+        """``path:line: message`` on one line, safe to print: a file name's or a lesson's control characters
+        (newlines and tabs included, so that no quoted value can start a line that looks like a problem of
+        its own) are shown as escapes (:func:`ce_tutor.text.safe`)."""
         path = safe(self.path, one_line=True)
         where = path if self.line is None else f"{path}:{self.line}"
-        return f"{where}: {safe(self.message)}"
+        return f"{where}: {safe(self.message, one_line=True)}"
 
 
 class LessonLoadError(Exception):
