@@ -10,12 +10,14 @@ Exit status: 0 success, 1 a problem was found or something failed, 2 a usage err
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ce_tutor import __version__
+from ce_tutor.text import escape_json, safe
 
 COMMANDS = ("list", "check", "schema", "progress", "reset", "export", "review")
 _TAKES_VALUE = ("--lessons", "--data-dir", "--seed", "--theme", "-o", "--output", "--variants")
@@ -51,13 +53,21 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}\nTry 'ce-tutor --help'.")
 
 
+def _path(text: str) -> Path:
+    """A path from the command line; an empty one (``--data-dir ""``, often an unset variable) is refused
+    rather than read as the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; give a file or folder name, or leave the option out")
+    return Path(text)
+
+
 def _add_common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """Options every command takes, before or after the command name."""
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--lessons", metavar="DIR", action="append", type=Path,
+    parser.add_argument("--lessons", metavar="DIR", action="append", type=_path,
                         default=argparse.SUPPRESS if suppress else [],
                         help="also load the lessons in DIR (repeatable)")
-    parser.add_argument("--data-dir", metavar="DIR", type=Path, default=default,
+    parser.add_argument("--data-dir", metavar="DIR", type=_path, default=default,
                         help="keep progress in DIR instead of the user data directory")
 
 
@@ -89,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", prog="ce-tutor check", help="check lesson files")
     _add_common(p, suppress=True)
-    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="lesson files or folders")
+    p.add_argument("paths", nargs="*", type=_path, metavar="PATH", help="lesson files or folders")
     p.add_argument("--variants", type=int, default=200, metavar="N",
                    help="quiz variants to draw and check per quiz (default 200)")
 
@@ -106,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", prog="ce-tutor export", help="write progress as JSON")
     _add_common(p, suppress=True)
-    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("-o", "--output", type=_path, metavar="FILE", help="write to FILE instead of stdout")
 
     p = sub.add_parser("review", prog="ce-tutor review", help="review the quizzes that are due",
                        description="Review the quizzes that are due (FSRS spaced repetition), each with fresh "
@@ -145,15 +155,22 @@ def _route(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     args: argparse.Namespace | None = None
+    if sys.stdin is None:  # started with stdin closed (<&-): read nothing rather than fail
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the life of the process
+    if sys.stdout is None:  # started with stdout closed (>&-): nothing could be shown
+        print("ce-tutor: standard output is closed; nothing can be shown.", file=sys.stderr)
+        return 1
     try:
         args = build_parser().parse_args(_route(args_list))
         from ce_tutor import clock
 
         if problem := clock.check():  # CE_TUTOR_NOW replaces the clock for every command
             raise UsageError(f"ce-tutor: {problem}")
-        return COMMAND_TABLE[args.command](args)
+        status = COMMAND_TABLE[args.command](args)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return status
     except UsageError as exc:
-        print(exc, file=sys.stderr)
+        print(safe(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nInterrupted.", file=sys.stderr)
@@ -163,10 +180,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # noqa: BLE001 - the last resort: a log file, never a traceback
-        from ce_tutor.crash import crash_message
+        problem = _output_failed(exc) if isinstance(exc, OSError) else None
+        if problem is None:
+            from ce_tutor.crash import crash_message
 
-        print(crash_message(exc, getattr(args, "data_dir", None)), file=sys.stderr)
+            problem = safe(crash_message(exc, getattr(args, "data_dir", None)))
+        print(problem, file=sys.stderr)
         return 1
+
+
+def _output_failed(exc: OSError) -> str | None:
+    """If ``exc`` came from writing to stdout (``>/dev/full``, a pipe or a disk that failed), the message to
+    show (and stdout is pointed at /dev/null, so that Python's flush at exit does not fail again); else None.
+
+    A write to stdout names no file, and fails with one of a few errors; an error about a file names it.
+    """
+    if exc.filename is not None or exc.errno not in _OUTPUT_ERRORS:
+        return None
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return f"ce-tutor: cannot write to standard output: {exc.strerror or exc}"
+
+
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EPIPE, errno.EBADF}
 
 
 # -- commands ---------------------------------------------------------------------------------------------
@@ -180,7 +218,7 @@ def _catalog(args: argparse.Namespace):
 
 def _print_problems(problems: Sequence[object]) -> None:
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(safe(problem), file=sys.stderr)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -189,9 +227,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max((len(lf.lesson.id) for lf in catalog.lessons), default=2)
     for n, lf in enumerate(catalog.lessons, 1):
         steps = len(lf.lesson.steps)
-        after = [f.lesson.title for f in map(catalog.get, lf.lesson.requires) if f is not None]
+        title = safe(lf.lesson.title, one_line=True)
+        after = [safe(f.lesson.title, one_line=True) for f in map(catalog.get, lf.lesson.requires) if f is not None]
         needs = f"  after: {', '.join(after)}" if after else ""
-        print(f"{n:>2}. {lf.lesson.id:<{width}}  {lf.lesson.title}  ({steps} step{'s' * (steps != 1)}){needs}")
+        print(f"{n:>2}. {lf.lesson.id:<{width}}  {title}  ({steps} step{'s' * (steps != 1)}){needs}")
     if not catalog.lessons:
         print("No lessons found.", file=sys.stderr)
         return 1
@@ -205,7 +244,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ce_tutor.lessons.check import check_paths
 
     paths = list(args.paths) or lesson_dirs(extra=args.lessons)
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in args.paths if not p.exists() and not p.is_symlink()]  # a looping link: a problem below
     if missing:
         raise UsageError("ce-tutor check: no such file or folder: " + ", ".join(map(str, missing)))
     problems = check_paths(paths, variants=args.variants)
@@ -238,10 +277,10 @@ def _store(args: argparse.Namespace):
     try:
         store = ProgressStore(args.data_dir)
     except ProgressError as exc:
-        print(f"ce-tutor: {exc}", file=sys.stderr)
+        print(f"ce-tutor: {safe(exc)}", file=sys.stderr)
         raise SystemExit(1) from None
     for warning in store.warnings:
-        print(f"ce-tutor: warning: {warning}", file=sys.stderr)
+        print(f"ce-tutor: warning: {safe(warning)}", file=sys.stderr)
     return store
 
 
@@ -259,7 +298,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         tries = sum(s.attempts for s in mine)
         right = sum(s.correct for s in mine)
         accuracy = f"{right}/{tries} ({100 * right // tries}%)" if tries else "-"
-        rows.append((lf.lesson.id, lf.lesson.title, done, accuracy))
+        rows.append((lf.lesson.id, safe(lf.lesson.title, one_line=True), done, accuracy))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     # The table fits the terminal (80 columns when the output is not one): titles are shortened, with "…",
     # never ids, which are what the other commands take.
@@ -305,8 +344,8 @@ def _print_review_cards(cards, log, due: int) -> None:
 
 
 def _safe(text: str) -> str:
-    """An id from the progress file, with any control character shown as an escape."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    """An id from the progress file, on one line, with any control character shown as an escape."""
+    return safe(text, one_line=True)
 
 
 def _table_width() -> int:
@@ -333,7 +372,7 @@ def cmd_reset(args: argparse.Namespace, ask: Callable[[str], str] = input) -> in
         if not sys.stdin.isatty():
             raise UsageError("ce-tutor reset: refusing to reset without a terminal to confirm; add --yes")
         try:
-            reply = ask(f"Forget {what}? This cannot be undone. [y/N] ")
+            reply = ask(safe(f"Forget {what}? This cannot be undone. [y/N] "))
         except EOFError:
             reply = ""
         if reply.strip().lower() not in ("y", "yes"):
@@ -347,7 +386,7 @@ def cmd_reset(args: argparse.Namespace, ask: Callable[[str], str] = input) -> in
         except ProgressError as exc:
             print(f"ce-tutor reset: {exc}", file=sys.stderr)
             return 1
-    print(f"Reset {what}.")
+    print(safe(f"Reset {what}."))
     return 0
 
 
@@ -355,7 +394,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Every good row of the progress file as JSON (damaged rows are named on stderr), to stdout or to a
     regular file written whole or not at all (:func:`ce_tutor.progress.write_file`)."""
     import json
-    import re
 
     from ce_tutor.progress import FILE_NAME, ProgressError, default_data_dir, write_file
 
@@ -364,11 +402,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             print("ce-tutor export: the progress file cannot be read (see above), so nothing was exported",
                   file=sys.stderr)
             return 1
-        text = json.dumps(store.export(), indent=2, ensure_ascii=False) + "\n"
-    # JSON escapes C0 controls itself; escape C1 controls and bidi overrides too (they only occur in strings),
-    # so that the text is safe on a terminal and still the same JSON.
-    text = re.sub("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]",
-                  lambda m: f"\\u{ord(m.group()):04x}", text)
+        # JSON escapes C0 controls itself; escape_json writes C1 controls and bidi overrides as escapes too,
+        # so that the text is safe on a terminal and still the same JSON.
+        text = escape_json(json.dumps(store.export(), indent=2, ensure_ascii=False)) + "\n"
     if args.output is None:
         try:
             sys.stdout.write(text)
@@ -383,10 +419,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         written = write_file(args.output, text)
     except ProgressError as exc:
-        print(f"ce-tutor export: {exc}", file=sys.stderr)
+        print(safe(f"ce-tutor export: {exc}"), file=sys.stderr)
         return 1
     through = f" (the file the link points to, {written})" if written != args.output else ""
-    print(f"Progress written to {args.output}{through}.", file=sys.stderr)
+    print(safe(f"Progress written to {args.output}{through}."), file=sys.stderr)
     return 0
 
 

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING
 
 from ce_tutor.lessons.player import LessonRun
 from ce_tutor.lessons.schema import ExploreStep, PlotStep, ProseStep, QuizStep
+from ce_tutor.text import safe
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.catalog import Catalog
@@ -63,12 +64,12 @@ class PlainTutor:
 
     # -- I/O -----------------------------------------------------------------------------------------------
     def say(self, text: str = "") -> None:
-        text = fit(text, self.width)  # no line wider than the terminal, whatever said it
-        self.stdout.write(text + "\n")
+        text = fit(safe(text), self.width)  # lesson text, answers, file names: never a control character;
+        self.stdout.write(text + "\n")  # and no line wider than the terminal, whatever said it
         self.stdout.flush()
 
     def ask(self, prompt: str) -> str:
-        self.stdout.write(prompt)
+        self.stdout.write(safe(prompt))
         self.stdout.flush()
         line = self.stdin.readline()
         if not line:
@@ -489,12 +490,13 @@ def run_plain(args: argparse.Namespace) -> int:
     try:
         store = ProgressStore(args.data_dir)
     except ProgressError as exc:
-        print(f"ce-tutor: {exc}", file=sys.stderr)
+        print(f"ce-tutor: {safe(exc)}", file=sys.stderr)
         return 1
     for warning in store.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe(warning)}", file=sys.stderr)
     seed = args.seed if args.seed is not None else store.learner_seed
-    for stream in (sys.stdout, sys.stderr):  # a learner's terminal may not encode ∞ or ≈: never crash on it
+    # A learner's terminal may not encode ∞ or ≈, and a byte on stdin may not be UTF-8: never crash on either.
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     ascii_only = args.ascii or os.environ.get("TERM") == "dumb" or "utf" not in (sys.stdout.encoding or "").lower()
@@ -503,5 +505,5 @@ def run_plain(args: argparse.Namespace) -> int:
         try:
             return PlainTutor(catalog, store, seed, ascii=ascii_only, charts=charts).run(args.lesson)
         except UnknownLesson:
-            print(f"ce-tutor: {catalog.no_such_lesson(args.lesson)}", file=sys.stderr)
+            print(f"ce-tutor: {safe(catalog.no_such_lesson(args.lesson))}", file=sys.stderr)
             return 2

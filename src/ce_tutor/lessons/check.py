@@ -17,7 +17,7 @@ import numpy as np
 
 from ce_tutor import formula
 from ce_tutor.lessons import template
-from ce_tutor.lessons.catalog import lesson_files, load_catalog, shipped_lessons_dir
+from ce_tutor.lessons.catalog import lesson_files, load_catalog, resolved, shipped_lessons_dir
 from ce_tutor.lessons.explore import ExploreError, Explorer, decimals
 from ce_tutor.lessons.files import LessonFile
 from ce_tutor.lessons.plots import PlotData, PlotError, compute_plot
@@ -58,19 +58,20 @@ def check_paths(paths: Sequence[Path] | None = None, variants: int = 200, seed: 
     """
     shipped = shipped_lessons_dir()
     targets = [shipped] if paths is None else [Path(p) for p in paths]
-    mine = {f.resolve() for f in lesson_files(targets)[0]}
+    files, skipped = lesson_files(targets)
+    mine = {resolved(f) for f in files}
     taken = set(load_catalog(targets).ids())
     context = [lf.path for lf in load_catalog([shipped]).lessons
-               if lf.path.resolve() not in mine and lf.lesson.id not in taken]
+               if resolved(lf.path) not in mine and lf.lesson.id not in taken]
     catalog = load_catalog([*context, *targets])
-    named = {str(t) for t in targets}
-    problems = [p for p in catalog.problems if p.path in named or Path(p.path).resolve() in mine]
+    named = {str(t) for t in targets} | {p.path for p in skipped}
+    problems = [p for p in catalog.problems if p.path in named or resolved(p.path) in mine]
     loaded = set()
     for lf in catalog.lessons:
-        if lf.path.resolve() in mine:
-            loaded.add(lf.path.resolve())
+        if resolved(lf.path) in mine:
+            loaded.add(resolved(lf.path))
             problems += _LessonCheck(lf, variants, seed).run()
-    failed = {Path(p.path).resolve() for p in problems} & (mine - loaded)
+    failed = {resolved(p.path) for p in problems} & (mine - loaded)
     problems += _check_valid_parts(sorted(failed), variants, seed)
     return sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.line or 0))
 

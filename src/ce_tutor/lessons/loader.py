@@ -32,6 +32,7 @@ from ce_tutor.lessons.files import fail as _fail
 from ce_tutor.lessons.files import line_of as _line_of
 from ce_tutor.lessons.problems import LessonLoadError, Problem, where
 from ce_tutor.lessons.schema import SCHEMA_VERSION, DerivedSpec, Lesson, Name, Slug, Step
+from ce_tutor.text import unsafe_character
 
 __all__ = [
     "MAX_BYTES", "LessonFile", "PartialLesson", "json_schema", "load_lesson", "load_lesson_bytes",
@@ -226,6 +227,7 @@ class _Reader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             value = self._scalar(event, line)
             if isinstance(value, str):
                 first = line + 1 if event.style in ("|", ">") else line  # a block starts below its indicator
+                self._refuse_controls(value, path, first, literal=event.style == "|")
                 self.texts[path] = (first, value if event.style == "|" else None)
             self._attach(stack, value, root)
         elif len(stack) >= MAX_DEPTH:
@@ -233,7 +235,25 @@ class _Reader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         else:
             stack.append(_Open({} if isinstance(event, yaml.MappingStartEvent) else [], path))
 
+    def _refuse_controls(self, text: str, path: YamlPath, line: int, *, key: bool = False,
+                         literal: bool = False) -> None:
+        """A problem if ``text`` (as decoded: YAML's escapes such as ``"\\e"`` or ``"\\x9b"`` are undone by
+        now) holds a character that could drive the learner's terminal or reorder a line. ``line``: where the
+        text starts (in a ``|`` block, ``literal``, the line of the character itself is given)."""
+        found = unsafe_character(text)
+        if found is None:
+            return
+        offset, character = found
+        if literal:
+            line += text.count("\n", 0, offset)
+        place = where(path) + (" (a key)" if key else "")
+        message = (f"the character {character} is not allowed (character {offset + 1} of the text): control "
+                   "characters and bidi overrides could take over the learner's terminal")
+        self.problems.append(Problem(self.name, line, f"{place.strip()}: {message}" if place.strip() else message))
+
     def _key(self, top: _Open, key: Any, line: int) -> None:
+        if isinstance(key, str):
+            self._refuse_controls(key, top.path, line, key=True)
         if key in top.value:
             message = f"duplicate key {_show(key)} (first on line {top.key_lines[key]})"
             self.problems.append(Problem(self.name, line, message))

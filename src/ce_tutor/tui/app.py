@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from ce_tutor.text import safe
 from ce_tutor.tui import AppOptions
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.screens.browser import BrowserScreen
@@ -78,8 +79,9 @@ class TutorApp(App[None]):
             self.theme = SIXTEEN_COLOUR_THEME
 
     def tell(self, message: str, title: str = "", severity: SeverityLevel = "information") -> None:
-        """A notification of plain text (file names and lesson text are not markup)."""
-        self.notify(message, title=title, severity=severity, markup=False,
+        """A notification of plain text (file names and lesson text are not markup, and their control
+        characters are shown as escapes: :func:`ce_tutor.text.safe`)."""
+        self.notify(safe(message), title=safe(title, one_line=True), severity=severity, markup=False,
                     timeout=3 if severity == "information" else 12)
 
     # -- start-up ----------------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ class TutorApp(App[None]):
                 if yes:
                     self.open_lesson(lesson.id)
 
-            self.push_screen(ResumeScreen(lesson.title, where), resume)
+            self.push_screen(ResumeScreen(safe(lesson.title, one_line=True), where), resume)
 
     def _saving_changed(self, problem: str | None) -> None:
         """Said once when progress stops being saved (the session goes on), and once when it works again."""
@@ -275,7 +277,7 @@ class TutorApp(App[None]):
                 self.browser.refresh_lessons()
                 self.tell(f"Forgot {what}.", "Progress reset")
 
-        self.push_screen(ConfirmScreen(f"Forget {what}? This cannot be undone.", "Reset"), reset)
+        self.push_screen(ConfirmScreen(safe(f"Forget {what}? This cannot be undone."), "Reset"), reset)
 
     # -- actions -----------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import OptionList, Static
 
+from ce_tutor.text import safe
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.widgets.footer import TutorFooter
 from ce_tutor.tui.widgets.lesson_list import REVIEW_ROW, LessonList
@@ -35,7 +36,7 @@ class LessonDetails(Static):
             return
         lesson = status.file.lesson
         text = Text()
-        text.append(lesson.title, style="bold")
+        text.append(safe(lesson.title, one_line=True), style="bold")
         steps = f"{len(lesson.steps)} step{'s' * (len(lesson.steps) != 1)}"
         if status.complete:
             text.append(f"\n{steps} · done. Enter to go through it again.")
@@ -43,7 +44,7 @@ class LessonDetails(Static):
             text.append(f"\n{steps} · you are at step {status.progress.current_step + 1}. Enter to resume.")
         else:
             text.append(f"\n{steps} · Enter to start.")
-        text.append(f"\n\n{lesson.summary}")
+        text.append(f"\n\n{safe(lesson.summary)}")
         if status.missing:
             names = ", ".join(self.library.title(r) for r in status.missing)
             text.append(f"\nBuilds on {names}, not done yet: you can open it anyway.", style="italic")
@@ -100,9 +101,10 @@ class BrowserScreen(TutorScreen[None]):
         lessons = LessonList(id="lessons")
         widgets = [lessons, LessonDetails(library, id="details")]
         if library.store_error:
-            widgets.insert(0, Static(f"Progress will not be saved: {library.store_error}", id="store-error"))
+            widgets.insert(0, Static(f"Progress will not be saved: {safe(library.store_error)}", id="store-error",
+                                     markup=False))
         if library.catalog.problems:
-            problems = "\n".join(str(p) for p in library.catalog.problems)
+            problems = "\n".join(safe(p) for p in library.catalog.problems)
             notice = VerticalScroll(Static(problems, markup=False), id="problems")
             notice.border_title = "Some lesson files have problems (these lessons are left out)"
             widgets.append(notice)

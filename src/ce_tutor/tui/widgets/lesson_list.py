@@ -8,9 +8,15 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, RichVisual, Visual
+from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from ce_tutor.text import safe
 from ce_tutor.tui.colors import theme_color
 
 if TYPE_CHECKING:
@@ -42,8 +48,9 @@ class LessonList(OptionList):
         ``due`` review cards, a "Review: N due" row comes first."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         self.statuses, self.due = statuses, due
-        review = [Option(self._review_row(due), id=REVIEW_ROW)] if due else []
-        self.set_options([*review, *(Option(self._row(s), id=s.id) for s in statuses)])
+        review = [Option(_Row(self, self._review_row(due), 1), id=REVIEW_ROW)] if due else []
+        self.set_options([*review, *(Option(_Row(self, self._row(s), 1 + bool(s.missing)), id=s.id)
+                                     for s in statuses)])
         ids = [REVIEW_ROW] * bool(due) + [s.id for s in statuses]
         target = select or current or next((s.id for s in statuses if s.next_up), None)
         if ids:
@@ -73,7 +80,27 @@ class LessonList(OptionList):
         grid.add_column(width=3, justify="right")
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(width=13, no_wrap=True)
-        grid.add_row(f"{status.number}.", status.title, self._progress(status))
+        grid.add_row(f"{status.number}.", Text(safe(status.title, one_line=True)), self._progress(status))
         if status.missing:
-            grid.add_row("", Text(f"needs: {', '.join(status.missing_titles)}", style="dim italic"), "")
+            needs = ", ".join(safe(title, one_line=True) for title in status.missing_titles)
+            grid.add_row("", Text(f"needs: {needs}", style="dim italic"), "")
         return grid
+
+
+class _Row(Visual):
+    """A row whose height is known without rendering it: OptionList measures every option's height, and a
+    Rich table rendered only to be measured made a catalog of 10,000 lessons take minutes to show. Each
+    row is one line (no column wraps), two with unmet prerequisites; it is drawn only when on screen."""
+
+    def __init__(self, widget: Widget, renderable: Table, lines: int) -> None:
+        self._visual = RichVisual(widget, renderable)
+        self._lines = lines
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        return self._visual.render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return self._lines

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
+from ce_tutor.text import safe
 from ce_tutor.tui.widgets.markdown import LessonMarkdown
 
 if TYPE_CHECKING:
@@ -43,6 +44,13 @@ class AnswerInput(Input):
     """The answer box; Enter checks the answer."""
 
     BINDINGS = [Binding("enter", "submit", "Check")]
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """Before Input's own handler (Textual calls a subclass's first) inserts a paste's first line: its
+        control characters are made escapes (a pasted ESC would otherwise be drawn, and obeyed, by the
+        terminal)."""
+        lines = event.text.splitlines()
+        event.text = safe(lines[0], one_line=True) if lines else ""
 
 
 class FeedbackPanel(Static):
