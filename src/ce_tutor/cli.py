@@ -406,15 +406,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         # so that the text is safe on a terminal and still the same JSON.
         text = escape_json(json.dumps(store.export(), indent=2, ensure_ascii=False)) + "\n"
     if args.output is None:
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:  # a full disk behind a redirection: never a silent success
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            print(f"ce-tutor export: cannot write to standard output: {exc.strerror or exc}", file=sys.stderr)
-            return 1
+        sys.stdout.write(text)  # a full disk or a closed pipe: main() says so and exits 1, never a silent success
+        sys.stdout.flush()
         return 0
     try:
         written = write_file(args.output, text)

@@ -37,6 +37,6 @@ def test_list_progress_and_reset_behave_as_with_no_cache(tmp_path, capsys, damag
         DAMAGE[damage](entry, entries)
     for cmd in ("list", "progress"):
         assert run(capsys, cmd, *data) == expected[cmd], cmd
-    assert run(capsys, "reset", "softmax", "--yes", *data) == (0, "Reset your progress in 'softmax'.\n", "")
+    assert run(capsys, "reset", "softmax", "--yes", *data) == (0, "Reset your progress and review cards in 'softmax'.\n", "")
     assert sorted(cache.glob("*.pickle")) == entries  # every entry rewritten under its own name
     assert run(capsys, "list", *data) == expected["list"]

@@ -49,7 +49,7 @@ def softmax_script() -> tuple[str, int]:
         if step.type == "explore":
             lines.append("")  # leave the explorer
         elif step.type == "quiz":
-            lines.append("solution")
+            lines += ["solution", ""]  # after the solution, Enter leaves the quiz
         lines.append("")  # [Enter] next, or finish on the last step
     lines.append("q")  # at "Next: ...": stop
     return "\n".join(lines) + "\n", len(lines)
@@ -94,7 +94,7 @@ def test_plain_mode_on_a_full_disk_says_so_once_goes_on_and_saves_everything_whe
     out = io.StringIO()
     with store:
         status = PlainTutor(CATALOG, store, 7, stdin=Keys(text, n_lines - 1, space_returns), stdout=out,
-                            width=80).run("softmax")
+                            width=1000).run("softmax")
     shown = out.getvalue()
     assert status == 0 and "Traceback" not in shown
     assert shown.count("Note: progress is not being saved") == 1
@@ -118,7 +118,7 @@ def test_plain_mode_whose_store_stays_locked_ends_with_how_much_was_not_saved(mo
     out = io.StringIO()
     try:
         with store:
-            PlainTutor(CATALOG, store, 7, stdin=io.StringIO("\n\nq\n"), stdout=out, width=80).run("softmax")
+            PlainTutor(CATALOG, store, 7, stdin=io.StringIO("\n\nq\n"), stdout=out, width=1000).run("softmax")
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -259,7 +259,7 @@ def test_damaged_rows_are_named_and_every_good_row_gets_out(cli):
     rows = {line.split()[0]: line for line in lessons_table.splitlines()[2:] if line.strip() and "  " in line}
     assert "50%" in rows["softmax"] and "1/2 (50%)" in rows["softmax"]
     assert "done" in rows["neg-log-p"] and "25%" in rows["total-cross-entropy"]
-    assert "not started" in rows["ce-vs-ssr"]
+    assert "new" in rows["ce-vs-ssr"]  # not started
     assert "not found now ('\\x1b]0;pwned\\x07', 'my-own-lesson')" in table.stdout
 
     exported = cli("export")
@@ -330,7 +330,7 @@ def test_export_to_a_full_standard_output_fails_with_a_message(tmp_path):
         result = subprocess.run([sys.executable, "-m", "ce_tutor", "export"], stdout=full, stderr=subprocess.PIPE,
                                 text=True, env=env, timeout=60)
     assert result.returncode == 1
-    assert result.stderr.strip() == "ce-tutor export: cannot write to standard output: No space left on device"
+    assert result.stderr.strip() == "ce-tutor: cannot write to standard output: No space left on device"
 
 
 def test_export_never_sends_control_or_bidi_characters_to_the_terminal_and_keeps_them_in_the_json(cli):

@@ -45,7 +45,7 @@ def lesson_script() -> str:
                 wrong = "99" if step.is_choice else repr(variant.answer * 3 + 7)
                 lines.append(wrong if not step.is_choice else str(
                     next(i for i in range(len(variant.options)) if i not in variant.correct_options) + 1))
-            lines.append("solution" if index == 2 else right)
+            lines += ["solution", ""] if index == 2 else [right]  # after the solution, Enter leaves the quiz
         lines.append("")  # next (on the last step: finish)
     lines.append("q")
     return "\n".join(lines) + "\n"
@@ -87,7 +87,7 @@ def test_play_a_lesson_then_review_it_days_later(cli) -> None:
     # A day later all three are due. Answer the first right, ask for the second's solution, then stop.
     assert due_now(cli, DAY1)[0] == 3
     step, answer = next_review_answer(cli)
-    first = cli("review", "--plain", "--seed", str(SEED), input=f"{answer}\nsolution\n", env={"CE_TUTOR_NOW": DAY1})
+    first = cli("review", "--plain", "--seed", str(SEED), input=f"{answer}\nsolution\n\n", env={"CE_TUTOR_NOW": DAY1})
     assert first.returncode == 0, first.stderr
     out = first.stdout
     assert "Review: 3 quizzes due" in out and "Review, 1 of 3 due" in out and "Review, 2 of 3 due" in out
@@ -100,7 +100,8 @@ def test_play_a_lesson_then_review_it_days_later(cli) -> None:
     last = cli("review", "--plain", input="skip\n", env={"CE_TUTOR_NOW": DAY1})
     assert last.returncode == 0, last.stderr
     assert "Review, 1 of 1 due" in last.stdout and "Skipped, so rated Again" in last.stdout
-    assert "Review done: 1 reviewed" in last.stdout and "The next card is due at 2026-12-02T09:01:00Z" in last.stdout
+    said = " ".join(last.stdout.split())  # lines are wrapped to 80 columns
+    assert "Review done: 1 reviewed" in said and "The next card is due at 2026-12-02T09:01:00Z" in said
     assert due_now(cli, DAY1)[0] == 0
 
     # The export holds every review; each review's values differ from every earlier variant of its quiz.

@@ -84,6 +84,8 @@ def test_a_pasted_answer_shows_its_control_characters_as_escapes(tmp_path):
             await loaded(pilot)
             await pilot.press("enter", "n", "n", "n")
             await pilot.pause()
+            await pilot.press("enter")  # into the answer box
+            await pilot.pause()
             answer = app.focused
             assert isinstance(answer, AnswerInput)
             answer.post_message(events.Paste(f"0.9{OSC52}\x9b2J\nsecond line"))
