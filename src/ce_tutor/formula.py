@@ -88,15 +88,10 @@ def _whole(value: object, what: str) -> int:
 
 
 def _arith(op: Callable[..., object], *values: object) -> object:
-    """Apply a numpy function to ``values`` as float64, refusing shapes that do not fit or grow too big."""
-    arrays = [_floats(v) for v in values]
-    try:
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    except ValueError:
-        shapes = " and ".join(str(a.shape) for a in arrays)
-        raise ValueError(f"cannot combine lists of shapes {shapes}") from None
-    _check_size(math.prod(shape))
-    return op(*arrays)
+    """Apply a numpy function to ``values`` as float64, refusing shapes that do not fit or grow too big
+    (before numpy allocates the result)."""
+    _check_size(math.prod(_elementwise(*values)))
+    return op(*(_floats(v) for v in values))
 
 
 def _truth(value: object) -> object:
@@ -328,6 +323,78 @@ _TABLE: dict[str, tuple[Callable[..., object], int, int | None]] = {
     "iris_step_b3": (_iris_step_b3, 2, 2), "iris_descent_b3": (_iris_descent_b3, 3, 3),
 }
 FUNCTIONS: Mapping[str, Callable[..., object]] = MappingProxyType({k: v[0] for k, v in _TABLE.items()})
+
+# -- result shapes, known before a function runs ---------------------------------------------------------
+#: A shape rule: called with a function's evaluated arguments (numbers or arrays, before the function
+#: runs), it returns the shape of the function's result, or raises ValueError for arguments that cannot
+#: go together. The evaluator refuses a call whose result would hold more than MAX_ARRAY_SIZE values
+#: before the function allocates anything.
+ShapeRule = Callable[..., tuple[int, ...]]
+
+
+def _elementwise(*args: object) -> tuple[int, ...]:
+    """The broadcast shape of all the arguments: the rule of every elementwise function (the default)."""
+    try:
+        return np.broadcast_shapes(*(np.shape(a) for a in args))
+    except ValueError:
+        shapes = " and ".join(str(np.shape(a)) for a in args)
+        raise ValueError(f"cannot combine lists of shapes {shapes}") from None
+
+
+def _one_number(*args: object) -> tuple[int, ...]:
+    return ()
+
+
+def _same_as_first(first: object, *rest: object) -> tuple[int, ...]:
+    return np.shape(first)
+
+
+def _class_axis_dropped(first: object, *rest: object) -> tuple[int, ...]:
+    return np.shape(first)[:-1]
+
+
+def _extreme_shape(*args: object) -> tuple[int, ...]:
+    return () if len(args) == 1 else _elementwise(*args)
+
+
+def _class_axis_added(y: object, c: object, *rest: object) -> tuple[int, ...]:
+    return (*np.shape(y), _classes(c))
+
+
+def _over_grid_shape(point: tuple[int, ...]) -> ShapeRule:
+    """The rule of an ``_over_grid`` function whose value at one point has shape ``point``."""
+
+    def rule(*args: object) -> tuple[int, ...]:
+        grid = _elementwise(*args)
+        return (*point, *grid) if grid else point
+
+    return rule
+
+
+#: The shape rule of every function that is not elementwise. A function missing here is taken to be
+#: elementwise: its result has the broadcast shape of its arguments (``ln``, ``clip``, ``bce``...). To add a
+#: function that is not elementwise, give it a rule here, and make sure its working memory is a small
+#: multiple of its arguments' and its result's size (no ``eye(C)`` and no outer products);
+#: ``test_every_function_has_a_true_shape_rule`` checks each rule against the function on many shapes.
+_SHAPES: dict[str, ShapeRule] = {
+    "min": _extreme_shape, "max": _extreme_shape, "sum": _one_number, "mean": _one_number,
+    "len": _one_number, "argmax": _class_axis_dropped, "softmax": _same_as_first,
+    "log_softmax": _same_as_first, "logsumexp": _class_axis_dropped, "onehot": _class_axis_added,
+    "smooth_labels": _class_axis_added, "cross_entropy": _class_axis_dropped,
+    "ce_logits": _class_axis_dropped, "total_ce": _one_number, "mean_ce": _one_number,
+    "ssr": _class_axis_dropped, "ce_grad": _same_as_first, "entropy": _class_axis_dropped,
+    "kl": _class_axis_dropped, "iris_x": lambda i: (2,), "iris_y": _one_number,
+    "iris_hidden": _over_grid_shape((len(_NET.b_hidden),)),
+    "iris_logits": _over_grid_shape((3,)), "iris_probs": _over_grid_shape((3,)),
+    "iris_row_ce": _over_grid_shape(()), "iris_total_ce": _over_grid_shape(()),
+    "iris_dtotal_db3": _over_grid_shape(()), "iris_step_b3": _over_grid_shape(()),
+    "iris_descent_b3": _over_grid_shape(()),
+}
+
+
+def result_shape(name: str, args: Iterable[object]) -> tuple[int, ...]:
+    """The shape ``FUNCTIONS[name](*args)`` will have (ValueError if the arguments cannot go together)."""
+    return tuple(_SHAPES.get(name, _elementwise)(*args))
 _ARITY: dict[str, tuple[int, int | None]] = {k: (lo, hi) for k, (_, lo, hi) in _TABLE.items()}
 CONSTANTS: Mapping[str, float] = MappingProxyType({"e": math.e, "pi": math.pi, "inf": math.inf})
 
@@ -570,6 +637,7 @@ class _Evaluator:
         result: object = is_and
         for value_node in node.values:
             truth = _truth(self.visit(value_node))
+            _check_size(math.prod(_elementwise(result, truth)))
             result = np.logical_and(result, truth) if is_and else np.logical_or(result, truth)
             if np.ndim(result) == 0 and bool(result) != is_and:  # decided, as in Python
                 break
@@ -579,7 +647,9 @@ class _Evaluator:
         left, result = self.visit(node.left), np.True_
         for op, right_node in zip(node.ops, node.comparators):
             right = self.visit(right_node)
-            result = np.logical_and(result, _arith(_COMPARE[type(op)], left, right))
+            holds = _arith(_COMPARE[type(op)], left, right)
+            _check_size(math.prod(_elementwise(result, holds)))
+            result = np.logical_and(result, holds)
             if np.ndim(result) == 0 and not result:
                 break
             left = right
@@ -615,6 +685,7 @@ class _Evaluator:
         name = node.func.id
         args = [self.visit(arg) for arg in node.args]
         try:
+            _check_size(math.prod(result_shape(name, args)))  # before the function allocates anything
             return FUNCTIONS[name](*args)
         except FormulaError:
             raise
