@@ -43,6 +43,94 @@ clock = time.thread_time
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
+class WorkLimitExceeded(Exception):
+    """A :class:`Budget` ran out (or was cancelled): the whole piece of work stops, not just one formula.
+
+    Deliberately not a FormulaError (nor a ValueError), so that no layer that handles one formula's
+    problem and goes on to the next (a quiz redraw, a self-test variant) swallows it: it reaches whoever
+    opened the budget, which says which step used it up. ``reason`` is "time", "output" or "cancelled".
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class Budget:
+    """The work one lesson (or one step of it) may do, across all its formulas, texts and quiz draws.
+
+    On top of each formula's own deadline: ``cpu_s`` seconds of this thread's CPU time (the same clock as
+    the deadlines) from when the budget is entered, and ``output`` values and characters produced (every
+    formula result counts its size, every rendered text its length). Use it as a context manager around
+    the work; :meth:`cancel` (from any thread) stops the work at its next step, which is how a front end
+    drops a computation nobody waits for. Budgets nest: the innermost one is charged, and the outer ones
+    still stop the work when they run out.
+    """
+
+    def __init__(self, cpu_s: float, output: int, what: str = "this lesson") -> None:
+        self.cpu_s = cpu_s
+        self.output = output
+        self.what = what
+        self.used_output = 0
+        self.cancelled = False
+        self._deadline = math.inf
+        self._outer: Budget | None = None
+        self._token: object = None
+
+    def __enter__(self) -> Budget:
+        self._deadline = clock() + self.cpu_s
+        self._outer = _BUDGET.get()
+        self._token = _BUDGET.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _BUDGET.reset(self._token)  # type: ignore[arg-type]
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def check(self, now: float | None = None) -> None:
+        """Raise WorkLimitExceeded if this budget (or one around it) is used up or cancelled."""
+        now = clock() if now is None else now
+        budget: Budget | None = self
+        while budget is not None:
+            if budget.cancelled:
+                raise WorkLimitExceeded(f"the work on {budget.what} was cancelled", "cancelled")
+            if now >= budget._deadline:
+                raise WorkLimitExceeded(
+                    f"{budget.what} takes too long to compute (more than {budget.cpu_s:g} s of work in all)", "time"
+                )
+            budget = budget._outer
+
+    def spend(self, amount: int) -> None:
+        """Count ``amount`` values or characters of output against this budget and the ones around it."""
+        budget: Budget | None = self
+        while budget is not None:
+            budget.used_output += amount
+            if budget.used_output > budget.output:
+                raise WorkLimitExceeded(
+                    f"{budget.what} produces too much output (more than {budget.output:,} values and characters"
+                    " in all)", "output"
+                )
+            budget = budget._outer
+
+
+_BUDGET: ContextVar[Budget | None] = ContextVar("ce_tutor_formula_budget", default=None)
+
+
+def current_budget() -> Budget | None:
+    """The innermost budget entered on this thread, if any."""
+    return _BUDGET.get()
+
+
+def spend(amount: int) -> None:
+    """Charge ``amount`` values or characters to the current budget, if there is one (and check its time)."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.check()
+        budget.spend(amount)
+
+
 class FormulaError(ValueError):
     """A message fit to show a lesson author or a learner.
 
@@ -57,9 +145,13 @@ class FormulaError(ValueError):
 
 # -- value helpers ---------------------------------------------------------------------------------------
 def _tick() -> None:
-    """Raise if the running evaluation has passed its deadline."""
-    if clock() >= _DEADLINE.get():
+    """Raise if the running evaluation has passed its deadline, or its budget is used up or cancelled."""
+    now = clock()
+    if now >= _DEADLINE.get():
         raise FormulaError("the formula took too long to evaluate")
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.check(now)
 
 
 def _floats(x: object) -> np.ndarray:
@@ -568,7 +660,11 @@ class Formula:
         token = _DEADLINE.set(clock() + deadline_s)
         try:
             with np.errstate(all="ignore"):
-                return _export(_Evaluator(self.source, env or {}).visit(self._tree.body))
+                result = _export(_Evaluator(self.source, env or {}).visit(self._tree.body))
+            spend(int(np.size(result)))
+            return result
+        except WorkLimitExceeded:
+            raise
         except FormulaError as exc:
             exc.source = self.source
             raise

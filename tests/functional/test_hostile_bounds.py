@@ -83,3 +83,20 @@ def test_a_learners_huge_answer_is_refused_in_bounded_memory(tmp_path: Path) -> 
     assert "max(): that makes 1000000\nvalues; a formula may use at most 10000." in run.stdout
     assert "Correct" in run.stdout  # the session went on: the next answer was graded
     assert run.peak_mib < PEAK_LIMIT_MIB
+
+
+def test_check_of_slow_hostile_lessons_ends_with_the_step_that_runs_out_of_budget(tmp_path: Path) -> None:
+    """The issue's 207 s ``check`` that said "All lessons are fine": hundreds of slow placeholders, and a slow
+    require retried on every draw. Each file now stops at its lesson's budget (5 s of CPU time) and says
+    where; the timeout here is only a safety net for a regression."""
+    slow_text, slow_require = HOSTILE / "bounded-placeholders.yaml", HOSTILE / "bounded-slow-require.yaml"
+    run = run_measured(tmp_path, "check", str(slow_text), str(slow_require), timeout=120)
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        f"{slow_text}:11: steps[1]: this lesson takes too long to compute (more than 5 s of work in all); "
+        "the rest of the lesson is not computed (only read)",
+        f"{slow_require}:10: steps[1]: this lesson takes too long to compute (more than 5 s of work in all); "
+        "the rest of the lesson is not computed (only read)",
+        "2 problems found.",
+    ]
+    assert run.peak_mib < PEAK_LIMIT_MIB

@@ -40,19 +40,31 @@ from ce_tutor.quiz import selftest
 
 At = tuple[Any, ...]  # a YAML path inside a lesson file
 SWEEP_POINTS = 11  #: values an explorer's parameter takes across its range, besides its start
+#: The work checking one lesson may do in all (its values, every text, plot, explorer sweep and quiz
+#: variant): CPU seconds, and values plus characters produced. The shipped lessons use at most a fifth (1 s).
+CHECK_BUDGET_S = 5.0
+CHECK_BUDGET_OUTPUT = 5_000_000
 
 _DECIMAL = re.compile(r"(?<![\w.])\d*\.\d+(?![\w]|\.\d)")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _FIXED = re.compile(r"(?:\.(\d+))?([f%d])$")
 
 
-def check_paths(paths: Sequence[Path] | None = None, variants: int = 200, seed: int = 0) -> list[Problem]:
+def check_paths(
+    paths: Sequence[Path] | None = None,
+    variants: int = 200,
+    seed: int = 0,
+    budget_s: float = CHECK_BUDGET_S,
+    budget_output: int = CHECK_BUDGET_OUTPUT,
+) -> list[Problem]:
     """Every problem in the lesson files or folders ``paths`` (None: the shipped lessons).
 
     The shipped lessons are loaded alongside, so a lesson may require them; only problems in ``paths``
     are reported, and a lesson in ``paths`` replaces a shipped one with the same id (so checking a copy of
     the shipped lessons, such as a source checkout's ``lessons/``, is not a clash). Quizzes are
-    self-tested with ``variants`` variants drawn from ``seed``.
+    self-tested with ``variants`` variants drawn from ``seed``. Each lesson may use ``budget_s`` seconds
+    of CPU time and produce ``budget_output`` values and characters in all; the step that runs out is
+    reported, and the rest of that lesson is only read, not computed.
     """
     shipped = shipped_lessons_dir()
     targets = [shipped] if paths is None else [Path(p) for p in paths]
@@ -65,7 +77,7 @@ def check_paths(paths: Sequence[Path] | None = None, variants: int = 200, seed: 
     problems = [p for p in catalog.problems if p.path in named or Path(p.path).resolve() in mine]
     for lf in catalog.lessons:
         if lf.path.resolve() in mine:
-            problems += _LessonCheck(lf, variants, seed).run()
+            problems += _LessonCheck(lf, variants, seed, formula.Budget(budget_s, budget_output)).run()
     return sorted(problems, key=lambda p: (p.path, p.line or 0))
 
 
@@ -77,30 +89,50 @@ def _source(spec: DerivedSpec) -> tuple[str, At]:
 class _LessonCheck:
     """The checks of one loaded lesson. ``broken`` counts problems that make computing it pointless."""
 
-    def __init__(self, lf: LessonFile, variants: int, seed: int) -> None:
+    def __init__(self, lf: LessonFile, variants: int, seed: int, budget: formula.Budget | None = None) -> None:
         self.lf = lf
         self.variants = variants
         self.seed = seed
+        self.budget = budget or formula.Budget(CHECK_BUDGET_S, CHECK_BUDGET_OUTPUT)
+        self.budget.what = "this lesson"
         self.problems: list[Problem] = []
         self.broken = 0
 
     def run(self) -> list[Problem]:
-        known: set[str] = set()
-        self._values(("values",), self.lf.lesson.values, known)
-        env = self._lesson_env() if not self.broken else None
-        for i, step in enumerate(self.lf.lesson.steps):
-            at = ("steps", i)
-            if isinstance(step, ProseStep):
+        with self.budget:
+            known: set[str] = set()
+            self._values(("values",), self.lf.lesson.values, known)
+            env: dict[str, object] | None = None
+            if not self.broken:
+                env = self._within_budget(("values",), self._lesson_env)
+            for i, step in enumerate(self.lf.lesson.steps):
+                at = ("steps", i)
+                if env is not None and self._within_budget(at, self._step, at, step, known, env) is False:
+                    env = None
+                if env is None:  # only read what is left, compute nothing
+                    self._step(at, step, known, None)
+        return list(dict.fromkeys(self.problems))  # a step cut short is read again: its problems once
+
+    def _within_budget(self, at: At, work: Any, *args: Any) -> Any:
+        """``work(*args)``; False (reported at ``at``) if the lesson's budget runs out during it."""
+        try:
+            return work(*args)
+        except formula.WorkLimitExceeded as exc:
+            self._report(at, f"{exc}; the rest of the lesson is not computed (only read)")
+            return False
+
+    def _step(self, at: At, step: Any, known: set[str], env: dict[str, object] | None) -> bool:
+        if isinstance(step, ProseStep):
+            self._text((*at, "text"), step.text, known, env)
+        elif isinstance(step, PlotStep):
+            if step.text:
                 self._text((*at, "text"), step.text, known, env)
-            elif isinstance(step, PlotStep):
-                if step.text:
-                    self._text((*at, "text"), step.text, known, env)
-                self._plot((*at, "plot"), step.plot, known, env)
-            elif isinstance(step, ExploreStep):
-                self._explore(at, step, known, env)
-            else:
-                self._quiz(at, step, known, env)
-        return self.problems
+            self._plot((*at, "plot"), step.plot, known, env)
+        elif isinstance(step, ExploreStep):
+            self._explore(at, step, known, env)
+        else:
+            self._quiz(at, step, known, env)
+        return True
 
     # -- reporting -----------------------------------------------------------------------------------------
     def _report(self, at: At, message: str, line: int | None = None, label: str = "") -> None:

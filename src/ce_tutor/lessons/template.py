@@ -19,9 +19,20 @@ import numpy as np
 
 from ce_tutor import formula
 
-#: The format specs a placeholder may use: align, sign, width, precision, and one of f e g % d.
-SPEC_PATTERN = r"^[<>^=]?[+\- ]?\d{0,3}(?:\.\d{1,2})?[feEgG%d]?$"
+MAX_WIDTH = 40  #: the widest field a format spec may ask for
+MAX_PRECISION = 17  #: the most digits after the point (or significant, for g) a format spec may ask for
+MAX_TEXT_CHARS = 20_000  #: characters in one rendered text
+MAX_LINES = 300  #: lines in one lesson text
+MAX_LIST_ITEMS = 100  #: Markdown list items in one lesson text
+MAX_TABLE_COLUMNS = 12  #: columns of a Markdown table
+
+#: The format specs a placeholder may use: align, sign, width (0 to 40), precision (0 to 17), and one of
+#: f e g % d. (``_LOOSE_SPEC`` reads a wider field or precision too, so that it can be refused by name.)
+SPEC_PATTERN = r"^[<>^=]?[+\- ]?(?:40|[1-3]?\d)?(?:\.(?:1[0-7]|\d))?[feEgG%d]?$"
 _SPEC = re.compile(SPEC_PATTERN)
+_LOOSE_SPEC = re.compile(r"^[<>^=]?[+\- ]?(?P<width>\d*)(?:\.(?P<precision>\d+))?[feEgG%d]?$")
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
+_TABLE_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+(?:[ \t]*:?-+:?[ \t]*)?\|?[ \t]*$", re.MULTILINE)
 _NEG_ZERO = re.compile(r"^-(0(?:\.0*)?(?:e[+-]?\d+)?%?)$", re.IGNORECASE)
 
 
@@ -40,8 +51,43 @@ class Placeholder:
     offset: int  # where "{" stands in the text
 
 
+def spec_problem(spec: str) -> str | None:
+    """Why a format spec cannot be used (too wide, too precise, or not one of ours), or None if it can."""
+    loose = _LOOSE_SPEC.match(spec)
+    if loose and loose["width"] and int(loose["width"]) > MAX_WIDTH:
+        return f"the width {int(loose['width'])} in ':{spec}' is too wide (at most {MAX_WIDTH})"
+    if loose and loose["precision"] and int(loose["precision"]) > MAX_PRECISION:
+        return f"the precision {int(loose['precision'])} in ':{spec}' asks for too many digits (at most {MAX_PRECISION})"
+    if not _SPEC.match(spec):
+        return f"unsupported format spec ':{spec}'"
+    return None
+
+
+def _size_problem(text: str) -> TemplateError | None:
+    """A lesson text too big to show: too many lines, list items or table columns (at the first one over)."""
+    for i, item in enumerate(_LIST_ITEM.finditer(text)):
+        if i == MAX_LIST_ITEMS:
+            return TemplateError(f"the text has more than {MAX_LIST_ITEMS} list items; split it into several steps",
+                                 item.start())
+    if text.count("\n") >= MAX_LINES:
+        offset = -1
+        for _ in range(MAX_LINES):
+            offset = text.index("\n", offset + 1)
+        return TemplateError(f"the text has more than {MAX_LINES} lines; split it into several steps", offset + 1)
+    for rule in _TABLE_RULE.finditer(text):
+        columns = rule.group().strip().strip("|").count("|") + 1
+        if columns > MAX_TABLE_COLUMNS:
+            return TemplateError(f"a table has {columns} columns; at most {MAX_TABLE_COLUMNS} fit a terminal", rule.start())
+    if len(text) > MAX_TEXT_CHARS:
+        return TemplateError(f"the text is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,} fit one step",
+                             MAX_TEXT_CHARS)
+    return None
+
+
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> tuple[tuple[str, Placeholder | None], ...]:
+    if (problem := _size_problem(text)) is not None:
+        raise problem
     parts: list[tuple[str, Placeholder | None]] = []
     try:
         pieces = list(string.Formatter().parse(text))
@@ -58,8 +104,8 @@ def _parse(text: str) -> tuple[tuple[str, Placeholder | None], ...]:
             raise TemplateError(f"'!' is not allowed in a placeholder: {{{field}!{conversion}}}", pos)
         if not field.strip():
             raise TemplateError("empty placeholder {}", pos)
-        if spec and not _SPEC.match(spec):
-            raise TemplateError(f"unsupported format spec ':{spec}' in {{{field}:{spec}}}", pos)
+        if spec and (problem := spec_problem(spec)):
+            raise TemplateError(f"{problem} in {{{field}:{spec}}}", pos)
         parts.append((literal, Placeholder(field.strip(), spec or "", pos)))
         pos = text.find("}", pos + 1 + len(field)) + 1
     return tuple(parts)
@@ -73,24 +119,60 @@ def placeholders(text: str) -> Iterator[Placeholder]:
 
 
 def render(text: str, env: Mapping[str, object]) -> str:
-    """Fill every placeholder of ``text`` from ``env``. Raises TemplateError naming the placeholder."""
+    """Fill every placeholder of ``text`` from ``env``. Raises TemplateError naming the placeholder.
+
+    The result is at most MAX_TEXT_CHARS characters (a placeholder that would make it longer is refused
+    before it is formatted in full), and its length is charged to the current :class:`formula.Budget`.
+    """
     out: list[str] = []
+    length = 0
     for literal, ph in _parse(text):
         out.append(literal)
+        length += len(literal)
         if ph is not None:
             try:
                 value = formula.parse(ph.expression).evaluate(env)
             except formula.FormulaError as exc:
                 raise TemplateError(f"in {{{ph.expression}}}: {exc}", ph.offset) from None
-            out.append(format_value(value, ph.spec))
+            try:
+                shown = format_value(value, ph.spec, limit=MAX_TEXT_CHARS - length)
+            except TemplateError as exc:
+                written = f"{ph.expression}:{ph.spec}" if ph.spec else ph.expression
+                raise TemplateError(f"in {{{written}}}: {exc}", ph.offset) from None
+            out.append(shown)
+            length += len(shown)
+    formula.spend(length)
     return "".join(out)
 
 
-def format_value(value: object, spec: str = "") -> str:
-    """Show a computed value as a learner sees it: ∞ for infinity, no "-0.00", arrays joined by ", "."""
+def format_value(value: object, spec: str = "", *, limit: int = MAX_TEXT_CHARS) -> str:
+    """Show a computed value as a learner sees it: ∞ for infinity, no "-0.00", arrays joined by ", ".
+
+    Raises TemplateError if ``spec`` is too wide or precise, or if the text would exceed ``limit``
+    characters (checked as the values of an array are formatted, so a huge one stops early).
+    """
+    if spec and (problem := spec_problem(spec)):
+        raise TemplateError(problem)
     arr = np.asarray(value)
     if arr.ndim > 0:
-        return ", ".join(format_value(v, spec) for v in arr.ravel())
+        parts: list[str] = []
+        length = 0
+        for v in arr.ravel():
+            parts.append(_format_one(np.asarray(v), spec))
+            length += len(parts[-1]) + 2
+            if length - 2 > limit:
+                break
+        return _within(", ".join(parts), limit)
+    return _within(_format_one(arr, spec), limit)
+
+
+def _within(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise TemplateError(f"it makes the text longer than {MAX_TEXT_CHARS:,} characters")
+    return text
+
+
+def _format_one(arr: np.ndarray, spec: str) -> str:
     item = arr.item()
     if isinstance(item, bool):
         return "yes" if item else "no"
