@@ -51,9 +51,10 @@ class WorkLimitExceeded(Exception):
     opened the budget, which says which step used it up. ``reason`` is "time", "output" or "cancelled".
     """
 
-    def __init__(self, message: str, reason: str) -> None:
+    def __init__(self, message: str, reason: str, budget: Budget | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        self.budget = budget  #: the budget that ran out
 
 
 class Budget:
@@ -95,10 +96,11 @@ class Budget:
         budget: Budget | None = self
         while budget is not None:
             if budget.cancelled:
-                raise WorkLimitExceeded(f"the work on {budget.what} was cancelled", "cancelled")
+                raise WorkLimitExceeded(f"the work on {budget.what} was cancelled", "cancelled", budget)
             if now >= budget._deadline:
                 raise WorkLimitExceeded(
-                    f"{budget.what} takes too long to compute (more than {budget.cpu_s:g} s of work in all)", "time"
+                    f"{budget.what} takes too long to compute (more than {budget.cpu_s:g} s of work in all)", "time",
+                    budget,
                 )
             budget = budget._outer
 
@@ -110,7 +112,7 @@ class Budget:
             if budget.used_output > budget.output:
                 raise WorkLimitExceeded(
                     f"{budget.what} produces too much output (more than {budget.output:,} values and characters"
-                    " in all)", "output"
+                    " in all)", "output", budget,
                 )
             budget = budget._outer
 

@@ -11,13 +11,14 @@ from dataclasses import replace
 
 from ce_tutor.lessons.schema import QuizStep
 from ce_tutor.quiz.grading import Feedback, Verdict, format_answer, grade
-from ce_tutor.quiz.variants import Variant, draw_variant, variant_seed
+from ce_tutor.quiz.variants import Variant, VariantError, draw_variant, variant_seed
 
 #: Called as ``record(answer, verdict, seed)`` for every graded attempt, and as
 #: ``record("", "revealed", seed)`` when the learner asks for the solution before solving the quiz.
 Recorder = Callable[[str, str, int], None]
 
 _MISSES = frozenset({Verdict.WRONG, Verdict.MISCONCEPTION})
+NEXT_VARIANT_TRIES = 3  #: variants a "new numbers" request tries before it says none could be drawn
 
 
 class QuizSession:
@@ -120,14 +121,40 @@ class QuizSession:
         return steps
 
     def new_variant(self) -> Variant:
-        """Move on to the next variant (fresh values), starting again with no attempts, hints or solution."""
-        self._start(self._variant.index + 1)
+        """Move on to the next variant (fresh values), starting again with no attempts, hints or solution.
+
+        On VariantError the session stays on the variant it had."""
+        self.use_variant(self.draw_next_variant())
         return self._variant
 
+    def draw_next_variant(self, tries: int = NEXT_VARIANT_TRIES) -> Variant:
+        """Draw the variant after the current one, changing nothing (so a front end can draw it off its UI
+        thread and then :meth:`use_variant` it). A variant that cannot be drawn (a ``require`` that rarely
+        holds) is skipped for the next, up to ``tries`` of them; then the last VariantError is raised."""
+        error: VariantError | None = None
+        for index in range(self._variant.index + 1, self._variant.index + 1 + max(1, tries)):
+            try:
+                return self._draw(index)
+            except VariantError as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+    def use_variant(self, variant: Variant) -> None:
+        """Start again on ``variant`` (from :meth:`draw_next_variant`): no attempts, hints or solution yet."""
+        self._variant = variant
+        self._reset()
+
     # -- internals -------------------------------------------------------------------------------------
-    def _start(self, index: int) -> None:
+    def _draw(self, index: int) -> Variant:
         seed = variant_seed(self._learner_seed, self._lesson_id, self.step.id, index)
-        self._variant = draw_variant(self.step, self._lesson_env, self._lesson_id, seed, index)
+        return draw_variant(self.step, self._lesson_env, self._lesson_id, seed, index)
+
+    def _start(self, index: int) -> None:
+        self._variant = self._draw(index)
+        self._reset()
+
+    def _reset(self) -> None:
         self._attempts = 0
         self._misses = 0
         self._solved = False
