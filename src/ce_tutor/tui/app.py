@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -193,6 +193,15 @@ class TutorApp(App[None]):
         if action == "help":  # "?" is a character while typing an answer
             return not isinstance(self.focused, Input)
         return True
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Exit, first stopping any lesson work still running in a worker thread (so the app closes at
+        once instead of waiting for it)."""
+        for screen in self.screen_stack:
+            cancel = getattr(screen, "cancel_work", None)
+            if cancel is not None:
+                cancel()
+        super().exit(*args, **kwargs)
 
     def on_unmount(self) -> None:
         if self.library is not None:

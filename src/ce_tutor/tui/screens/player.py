@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.widgets import Input
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.widgets.footer import TutorFooter
 from ce_tutor.tui.widgets.quiz import QuizView
 from ce_tutor.tui.widgets.step_header import StepHeader
-from ce_tutor.tui.widgets.steps import step_view
+from ce_tutor.tui.widgets.steps import StepWork, step_view
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.player import LessonRun
@@ -26,6 +27,9 @@ class PlayerScreen(TutorScreen[str | None]):
     CSS_PATH = "player.tcss"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     BINDINGS = [
+        # While a step computes (in a worker thread), Esc must answer at once: a priority binding runs in
+        # the app's own message loop, not in this screen's, which is waiting for the step.
+        Binding("escape", "leave", "Lessons", show=False, priority=True),
         Binding("n", "finish", "Finish"),
         Binding("n", "next", "Next"),
         Binding("right", "next", "Next", show=False),
@@ -38,6 +42,7 @@ class PlayerScreen(TutorScreen[str | None]):
         super().__init__()
         self.run = run
         self.ascii = ascii
+        self.work: StepWork | None = None  #: the step being computed, while it is
 
     def compose(self) -> ComposeResult:
         yield StepHeader()
@@ -56,13 +61,47 @@ class PlayerScreen(TutorScreen[str | None]):
         header.index, header.total = run.index, run.n_steps
         body = self.query_one("#step")
         await body.remove_children()
-        view = step_view(run, ascii=self.ascii)
+        work = await self._compute(StepWork(run))
+        if work is None or not self.is_attached:  # cancelled: the learner left or quit
+            return
+        view = step_view(run, ascii=self.ascii, work=work)
         await body.mount(view)
         self.focus_soon(view.answer_box if isinstance(view, QuizView) and not view.session.solved else view)
         # The old step's widgets are cyclic garbage (each knows its parent), which only a full collection
         # frees, and Python runs one only after many thousand new objects have survived: freeing them here,
         # once the new step is painted, keeps the peak RSS of a lesson about 3 MiB lower.
         self.call_after_refresh(gc.collect)
+
+    async def _compute(self, work: StepWork) -> StepWork | None:
+        """Compute a step in a worker thread, so that the app keeps answering keys (Ctrl+Q, Esc) meanwhile.
+
+        Returns None if the work was cancelled (see :meth:`cancel_work`)."""
+        from ce_tutor.formula import WorkLimitExceeded
+
+        def compute() -> StepWork | None:
+            try:
+                return work.compute()
+            except WorkLimitExceeded:  # only cancelling raises it
+                return None
+
+        self.work = work
+        try:
+            worker = self.run_worker(compute, thread=True, group="step", exit_on_error=False)
+            return await worker.wait()
+        except (WorkerCancelled, WorkerFailed):
+            return None
+        finally:
+            self.work = None
+
+    def cancel_work(self) -> None:
+        """Stop whatever this screen is computing (the learner is leaving, or the app is closing)."""
+        if self.work is not None:
+            self.work.cancel()
+        for view in self.query(QuizView):
+            view.cancel_work()
+
+    def on_unmount(self) -> None:
+        self.cancel_work()
 
     async def action_next(self) -> None:
         if self.run.next():
@@ -77,12 +116,15 @@ class PlayerScreen(TutorScreen[str | None]):
             await self.show_step()
 
     def action_leave(self) -> None:
+        self.cancel_work()
         self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not super().check_action(action, parameters):
             return False
         typing = isinstance(self.focused, Input)
+        if action == "leave":  # a priority binding: leave Esc to the answer box while one is focused
+            return not typing
         if action == "finish":
             return self.run.is_last and not typing
         if action == "next":
