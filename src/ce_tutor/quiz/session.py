@@ -33,7 +33,8 @@ class QuizSession:
       solution is shown, answers are still graded (to check one's working) but nothing is recorded.
 
     Raises :class:`~ce_tutor.quiz.variants.VariantError` (here and from :meth:`new_variant`) when the quiz
-    cannot be drawn: a lesson problem that ``ce-tutor check`` reports.
+    cannot be drawn: a lesson problem that ``ce-tutor check`` reports. A variant that cannot be drawn (a
+    ``require`` that rarely holds) is skipped for the next one, up to NEXT_VARIANT_TRIES in a row.
     """
 
     def __init__(
@@ -130,15 +131,9 @@ class QuizSession:
     def draw_next_variant(self, tries: int = NEXT_VARIANT_TRIES) -> Variant:
         """Draw the variant after the current one, changing nothing (so a front end can draw it off its UI
         thread and then :meth:`use_variant` it). A variant that cannot be drawn (a ``require`` that rarely
-        holds) is skipped for the next, up to ``tries`` of them; then the last VariantError is raised."""
-        error: VariantError | None = None
-        for index in range(self._variant.index + 1, self._variant.index + 1 + max(1, tries)):
-            try:
-                return self._draw(index)
-            except VariantError as exc:
-                error = exc
-        assert error is not None
-        raise error
+        holds) is skipped for the next, up to ``tries`` of them; then the last VariantError is raised, and
+        the next call goes on from there."""
+        return self._draw_from(max(self._variant.index + 1, self._next_index), tries)
 
     def use_variant(self, variant: Variant) -> None:
         """Start again on ``variant`` (from :meth:`draw_next_variant`): no attempts, hints or solution yet."""
@@ -150,8 +145,22 @@ class QuizSession:
         seed = variant_seed(self._learner_seed, self._lesson_id, self.step.id, index)
         return draw_variant(self.step, self._lesson_env, self._lesson_id, seed, index)
 
+    def _draw_from(self, first: int, tries: int) -> Variant:
+        """The first variant from index ``first`` on that can be drawn, trying at most ``tries``. Indices
+        that failed are not tried again (the next request starts after them)."""
+        error: VariantError | None = None
+        for index in range(first, first + max(1, tries)):
+            try:
+                return self._draw(index)
+            except VariantError as exc:
+                error = exc
+                self._next_index = index + 1
+        assert error is not None
+        raise error
+
     def _start(self, index: int) -> None:
-        self._variant = self._draw(index)
+        self._next_index = index
+        self._variant = self._draw_from(index, NEXT_VARIANT_TRIES)
         self._reset()
 
     def _reset(self) -> None:

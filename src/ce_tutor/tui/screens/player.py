@@ -62,8 +62,8 @@ class PlayerScreen(TutorScreen[str | None]):
         body = self.query_one("#step")
         await body.remove_children()
         work = await self._compute(StepWork(run))
-        if work is None or not self.is_attached:  # cancelled: the learner left or quit
-            return
+        if work is None or not self.is_attached or work.index != run.index:
+            return  # cancelled (the learner left or quit), or moved on: the next show_step is queued
         view = step_view(run, ascii=self.ascii, work=work)
         await body.mount(view)
         self.focus_soon(view.answer_box if isinstance(view, QuizView) and not view.session.solved else view)
@@ -103,17 +103,19 @@ class PlayerScreen(TutorScreen[str | None]):
     def on_unmount(self) -> None:
         self.cancel_work()
 
-    async def action_next(self) -> None:
+    # Key bindings run their actions in the app's message loop: an action that awaited a step's work would
+    # hold every other key (Ctrl+Q included) until it ended. So they hand the step to this screen's loop.
+    def action_next(self) -> None:
         if self.run.next():
-            await self.show_step()
+            self.call_later(self.show_step)
 
     def action_finish(self) -> None:
         self.run.next()  # on the last step this marks the lesson complete
         self.dismiss(self.run.lesson.id)
 
-    async def action_previous(self) -> None:
+    def action_previous(self) -> None:
         if self.run.previous():
-            await self.show_step()
+            self.call_later(self.show_step)
 
     def action_leave(self) -> None:
         self.cancel_work()

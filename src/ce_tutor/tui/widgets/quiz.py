@@ -170,7 +170,12 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         self.show_state()
         self.call_after_refresh(self.scroll_to_widget, self.query_one("#solution"))
 
-    async def action_new_variant(self) -> None:
+    def action_new_variant(self) -> None:
+        # Run in this widget's own message loop, not in the app's (where key bindings run): waiting there
+        # for the draw would hold every other key, Ctrl+Q included.
+        self.call_later(self.new_variant)
+
+    async def new_variant(self) -> None:
         """Draw fresh numbers in a worker thread (a quiz whose require rarely holds can take a while); a
         draw that fails leaves the quiz as it was and says so on the screen."""
         if self._drawing is not None:
