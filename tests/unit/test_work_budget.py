@@ -151,3 +151,64 @@ def test_prose_sizes_are_bounded_when_rendered() -> None:
         template.render("a|b\n" + "|".join(["---"] * 13) + "\n", {})
     ok = "Items:\n" + "".join(f"- x{i}\n" for i in range(100)) + "\n|a|b|\n|---|---|\n|1|2|\n"
     assert template.render(ok, {}) == ok
+
+
+# -- at run time: a lesson's values, a text, a quiz draw ---------------------------------------------------
+def _lesson(name: str):
+    from ce_tutor.lessons.loader import load_lesson
+
+    return load_lesson(HOSTILE / name)
+
+
+def test_a_slow_text_is_a_template_error_at_run_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the plain mode shows as "This step cannot be shown: ...", instead of half a minute of work."""
+    from ce_tutor.lessons import player
+    from ce_tutor.lessons.runtime import lesson_env
+
+    lf = _lesson("bounded-placeholders.yaml")
+    monkeypatch.setattr(player, "RENDER_BUDGET_S", 0.3)
+    run = player.LessonRun(lf.lesson, lesson_env(lf))
+    assert run.render(lf.lesson.steps[0].text) == "A quick step."
+    with pytest.raises(TemplateError, match=r"this text takes too long to compute \(more than 0.3 s"):
+        run.render(lf.lesson.steps[1].text)
+
+
+def test_slow_lesson_values_are_a_load_error_with_file_and_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from ce_tutor.lessons import runtime
+    from ce_tutor.lessons.loader import load_lesson
+    from ce_tutor.lessons.problems import LessonLoadError
+
+    path = tmp_path / "slow-values.yaml"
+    slow = "\n".join(f'  v{i}: "sum(iris_descent_b3([0, 0.5, 1, 1.5] + {i}, 0.1, 20))"' for i in range(200))
+    path.write_text(f"schema_version: 1\nid: slow-values\ntitle: Slow\nsummary: Slow values.\nvalues:\n{slow}\n"
+                    "steps: [{type: prose, text: Hello}]\n")
+    monkeypatch.setattr(runtime, "VALUES_BUDGET_S", 0.2)
+    with pytest.raises(LessonLoadError) as info:
+        runtime.lesson_env(load_lesson(path))
+    [problem] = info.value.problems
+    assert (problem.path, problem.line) == (str(path), 5)
+    assert "this lesson's values takes too long to compute" in problem.message
+
+
+def test_a_draw_whose_slow_require_rarely_holds_is_a_variant_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ce_tutor.lessons.runtime import lesson_env
+    from ce_tutor.quiz import VariantError, variants
+
+    lf = _lesson("bounded-slow-require.yaml")
+    monkeypatch.setattr(variants, "DRAW_BUDGET_S", 0.2)
+    with pytest.raises(VariantError, match=r"drawing this quiz takes too long to compute .*with all its redraws"):
+        variants.draw_variant(lf.lesson.steps[1], lesson_env(lf), lf.lesson.id, seed=1)
+
+
+def test_new_numbers_skip_variants_that_cannot_be_drawn_and_a_failure_changes_nothing() -> None:
+    from ce_tutor.quiz import QuizSession, VariantError
+
+    lf = _lesson("bounded-rare-require.yaml")  # with seed 7, variants 0, 1, 3, 4, 5 cannot be drawn
+    session = QuizSession(lf.lesson.steps[0], {}, lf.lesson.id, learner_seed=7)
+    assert session.variant.index == 2
+    session.submit("1")
+    with pytest.raises(VariantError, match="require"):
+        session.new_variant()
+    assert session.variant.index == 2 and session.attempts == 1  # as it was
+    assert session.new_variant().index == 6  # and the next request goes on after the failed ones
+    assert session.attempts == 0

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 SLIDER_WIDTH = 21
 
 
+#: The work one move of an explorer's parameter may do for its lines and text (its plot is computed apart).
+NUDGE_BUDGET_S = 0.5
+NUDGE_BUDGET_OUTPUT = 200_000
+
+
 def decimals(step: float) -> int:
     """How many decimals show a value moved by ``step`` (0.1 → 1, 0.25 → 2, 1 → 0)."""
     text = f"{step:.10f}".rstrip("0")
@@ -152,9 +157,12 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
         """Push the explorer's current values down to the rows, the lines and the plot."""
         for row, param in zip(self.query(ParamRow), self.explorer.params, strict=True):
             row.value = self.explorer.values[param.name]
-        try:
-            lines, text = self.explorer.lines(), self.explorer.text()
-        except ValueError as exc:  # a lesson problem at these values: say so, and let the learner move on
+        from ce_tutor.formula import Budget, WorkLimitExceeded
+
+        try:  # on the app's thread, one key press at a time: bounded well under a second
+            with Budget(NUDGE_BUDGET_S, NUDGE_BUDGET_OUTPUT, "this explorer"):
+                lines, text = self.explorer.lines(), self.explorer.text()
+        except (ValueError, WorkLimitExceeded) as exc:  # a lesson problem at these values: say so, move on
             lines, text = [f"✗ Cannot compute this: {exc}"], self._text
         box = self.query_one("#lines")
         box.display = any(lines)
