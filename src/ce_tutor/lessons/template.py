@@ -28,7 +28,7 @@ MAX_TABLE_COLUMNS = 12  #: columns of a Markdown table
 
 #: The format specs a placeholder may use: align, sign, width (0 to 40), precision (0 to 17), and one of
 #: f e g % d. (``_LOOSE_SPEC`` reads a wider field or precision too, so that it can be refused by name.)
-SPEC_PATTERN = r"^[<>^=]?[+\- ]?(?:40|[1-3]?\d)?(?:\.(?:1[0-7]|\d))?[feEgG%d]?$"
+SPEC_PATTERN = r"^[<>^=]?[+\- ]?0?(?:40|[1-3]?\d)?(?:\.(?:1[0-7]|\d))?[feEgG%d]?$"
 _SPEC = re.compile(SPEC_PATTERN)
 _LOOSE_SPEC = re.compile(r"^[<>^=]?[+\- ]?(?P<width>\d*)(?:\.(?P<precision>\d+))?[feEgG%d]?$")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)

@@ -27,15 +27,15 @@ class PlayerScreen(TutorScreen[str | None]):
     CSS_PATH = "player.tcss"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     BINDINGS = [
-        # While a step computes (in a worker thread), Esc must answer at once: a priority binding runs in
-        # the app's own message loop, not in this screen's, which is waiting for the step.
-        Binding("escape", "leave", "Lessons", show=False, priority=True),
         Binding("n", "finish", "Finish"),
         Binding("n", "next", "Next"),
         Binding("right", "next", "Next", show=False),
         Binding("p", "previous", "Back"),
         Binding("left", "previous", "Back", show=False),
-        Binding("escape", "leave", "Lessons"),
+        # While a step computes (in a worker thread), Esc must answer at once: a priority binding runs in
+        # the app's own message loop, not in this screen's, which is waiting for the step. (check_action
+        # leaves Esc to the answer box while one is focused.)
+        Binding("escape", "leave", "Lessons", priority=True),
     ]
 
     def __init__(self, run: LessonRun, *, ascii: bool = False) -> None:
@@ -88,8 +88,10 @@ class PlayerScreen(TutorScreen[str | None]):
         try:
             worker = self.run_worker(compute, thread=True, group="step", exit_on_error=False)
             return await worker.wait()
-        except (WorkerCancelled, WorkerFailed):
+        except WorkerCancelled:
             return None
+        except WorkerFailed as failed:  # a bug, not a lesson problem: the app's crash handler logs it
+            raise failed.error from None
         finally:
             self.work = None
 

@@ -135,7 +135,8 @@ class StepWork:
         except WorkLimitExceeded as exc:
             if exc.reason == "cancelled":
                 raise
-            self.problem = f"{str(exc).capitalize()}."
+            message = str(exc)
+            self.problem = f"{message[:1].upper()}{message[1:]}."
         return self
 
 
