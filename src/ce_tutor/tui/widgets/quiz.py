@@ -186,8 +186,10 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         try:
             worker = self.run_worker(partial(self._draw, budget), thread=True, group="variant", exit_on_error=False)
             outcome = await worker.wait()
-        except (WorkerCancelled, WorkerFailed) as exc:
-            outcome = f"something went wrong ({getattr(exc, 'error', exc)})"
+        except WorkerCancelled:
+            outcome = None
+        except WorkerFailed as failed:  # not a lesson problem, but a failed draw still only costs a message
+            outcome = f"something went wrong ({failed.error})"
         finally:
             self._drawing = None
         if outcome is None or not self.is_attached:  # cancelled: the learner left or quit
