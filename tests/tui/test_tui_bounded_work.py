@@ -153,3 +153,28 @@ def test_new_numbers_for_a_quiz_whose_require_rarely_holds_never_crash(tmp_path:
             assert isinstance(app.screen, BrowserScreen)
 
     asyncio.run(main())
+
+
+def test_texts_too_big_to_show_are_a_message_not_a_frozen_app(tmp_path: Path) -> None:
+    """A 999-wide spec over 10,000 values, a 2,000-item list, a 30-column table: each step says what is wrong."""
+    app = make_app(tmp_path / "home", lessons(tmp_path, "bounded-output.yaml"), lesson="bounded-output")
+    expected = [
+        "the width 999 in ':>999.99f' is too wide (at most 40)",
+        "the precision 50 in ':.50f' asks for too many digits (at most 17)",
+        "the text has more than 100 list items; split it into several steps",
+        "a table has 30 columns; at most 12 fit a terminal",
+        "it makes the text longer than 20,000 characters",
+    ]
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            for i, message in enumerate(expected):
+                if i:
+                    await pilot.press("n")
+                    await pilot.pause()
+                problem = app.screen.query_one(StepProblem)
+                assert message in str(problem.render())
+                assert not app.screen.query(ProseView)
+
+    asyncio.run(main())
