@@ -79,6 +79,8 @@ class Budget:
         self._token: object = None
 
     def __enter__(self) -> Budget:
+        if self._token is not None:
+            raise RuntimeError("a Budget is entered once; make a new one for new work")
         self._deadline = clock() + self.cpu_s
         self._outer = _BUDGET.get()
         self._token = _BUDGET.set(self)

@@ -11,8 +11,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from textual import events
+
+from ce_tutor import formula
 
 from ce_tutor.tui.screens.browser import BrowserScreen
 from ce_tutor.tui.screens.player import PlayerScreen
@@ -178,3 +181,16 @@ def test_texts_too_big_to_show_are_a_message_not_a_frozen_app(tmp_path: Path) ->
                 assert not app.screen.query(ProseView)
 
     asyncio.run(main())
+
+
+def test_a_plot_over_its_budget_is_a_value_error_which_the_plot_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plots are computed on the app's thread when laid out: a budget bounds them (LessonPlot shows the
+    ValueError in place of the plot)."""
+    monkeypatch.setattr(steps, "PLOT_BUDGET_S", 0.05)
+
+    def slow() -> None:
+        while True:
+            formula.evaluate("sum(iris_total_ce(x))", {"x": np.linspace(0, 1, 50)})
+
+    with pytest.raises(ValueError, match=r"this plot takes too long to compute \(more than 0.05 s"):
+        steps.within_plot_budget(slow)

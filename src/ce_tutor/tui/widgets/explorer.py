@@ -21,6 +21,7 @@ from ce_tutor.tui.widgets.markdown import LessonMarkdown
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.explore import Explorer
+    from ce_tutor.lessons.plots import PlotData
     from ce_tutor.lessons.schema import Param
 
 SLIDER_WIDTH = 21
@@ -147,7 +148,12 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
             for _ in range(max(1, len(self.explorer.step.show))):  # one widget a line (a problem needs one)
                 yield Static(markup=False)
         if self.has_plot:
-            yield LessonPlot(self.explorer.plot, ascii=self.ascii)
+            yield LessonPlot(self._plot, ascii=self.ascii)
+
+    def _plot(self, max_points: int) -> PlotData | None:
+        from ce_tutor.tui.widgets.steps import within_plot_budget
+
+        return within_plot_budget(lambda: self.explorer.plot(max_points))
 
     def on_mount(self) -> None:
         self.show_values()

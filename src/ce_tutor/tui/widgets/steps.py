@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +16,8 @@ from ce_tutor.tui.widgets.explorer import ExplorerView
 from ce_tutor.tui.widgets.plot import LessonPlot
 from ce_tutor.tui.widgets.quiz import QuizView
 from ce_tutor.tui.widgets.markdown import LessonMarkdown
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.player import LessonRun
@@ -73,7 +76,27 @@ class PlotView(Vertical):
     def _compute(self, max_points: int) -> PlotData:
         from ce_tutor.lessons.plots import compute_plot
 
-        return compute_plot(self.spec, self.env, max_points=max_points)
+        return within_plot_budget(lambda: compute_plot(self.spec, self.env, max_points=max_points))
+
+
+#: The work computing one plot may do (it runs when the plot is laid out or resized, on the app's thread).
+PLOT_BUDGET_S = 1.0
+PLOT_BUDGET_OUTPUT = 1_000_000
+
+
+def within_plot_budget(compute: Callable[[], T]) -> T:
+    """``compute()`` within the plot budget; running out is a ValueError, which LessonPlot shows in place
+    of the plot."""
+    from ce_tutor.formula import Budget, WorkLimitExceeded
+
+    budget = Budget(PLOT_BUDGET_S, PLOT_BUDGET_OUTPUT, "this plot")
+    try:
+        with budget:
+            return compute()
+    except WorkLimitExceeded as exc:
+        if exc.budget is not budget:
+            raise
+        raise ValueError(str(exc)) from None
 
 
 class StepProblem(Static):
