@@ -41,9 +41,12 @@ from ce_tutor.quiz import selftest
 At = tuple[Any, ...]  # a YAML path inside a lesson file
 SWEEP_POINTS = 11  #: values an explorer's parameter takes across its range, besides its start
 #: The work checking one lesson may do in all (its values, every text, plot, explorer sweep and quiz
-#: variant): CPU seconds, and values plus characters produced. The shipped lessons use at most a fifth (1 s).
-CHECK_BUDGET_S = 5.0
-CHECK_BUDGET_OUTPUT = 5_000_000
+#: variant): CPU seconds, and values plus characters produced; a base, and as much again per 200 quiz
+#: variants asked for (5 s and 5,000,000 with the default 200). The shipped lessons use at most a fifth.
+CHECK_BUDGET_S = 2.0
+CHECK_BUDGET_S_PER_VARIANT = 0.015
+CHECK_BUDGET_OUTPUT = 1_000_000
+CHECK_BUDGET_OUTPUT_PER_VARIANT = 20_000
 
 _DECIMAL = re.compile(r"(?<![\w.])\d*\.\d+(?![\w]|\.\d)")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -54,8 +57,8 @@ def check_paths(
     paths: Sequence[Path] | None = None,
     variants: int = 200,
     seed: int = 0,
-    budget_s: float = CHECK_BUDGET_S,
-    budget_output: int = CHECK_BUDGET_OUTPUT,
+    budget_s: float | None = None,
+    budget_output: int | None = None,
 ) -> list[Problem]:
     """Every problem in the lesson files or folders ``paths`` (None: the shipped lessons).
 
@@ -63,7 +66,8 @@ def check_paths(
     are reported, and a lesson in ``paths`` replaces a shipped one with the same id (so checking a copy of
     the shipped lessons, such as a source checkout's ``lessons/``, is not a clash). Quizzes are
     self-tested with ``variants`` variants drawn from ``seed``. Each lesson may use ``budget_s`` seconds
-    of CPU time and produce ``budget_output`` values and characters in all; the step that runs out is
+    of CPU time and produce ``budget_output`` values and characters in all (by default, from the number of
+    variants: see CHECK_BUDGET_S and CHECK_BUDGET_OUTPUT); the step that runs out is
     reported, and the rest of that lesson is only read, not computed.
     """
     shipped = shipped_lessons_dir()
@@ -77,8 +81,17 @@ def check_paths(
     problems = [p for p in catalog.problems if p.path in named or Path(p.path).resolve() in mine]
     for lf in catalog.lessons:
         if lf.path.resolve() in mine:
-            problems += _LessonCheck(lf, variants, seed, formula.Budget(budget_s, budget_output)).run()
+            problems += _LessonCheck(lf, variants, seed, check_budget(variants, budget_s, budget_output)).run()
     return sorted(problems, key=lambda p: (p.path, p.line or 0))
+
+
+def check_budget(variants: int, cpu_s: float | None = None, output: int | None = None) -> formula.Budget:
+    """The budget of checking one lesson with ``variants`` quiz variants (``cpu_s``, ``output``: instead)."""
+    if cpu_s is None:
+        cpu_s = CHECK_BUDGET_S + CHECK_BUDGET_S_PER_VARIANT * variants
+    if output is None:
+        output = CHECK_BUDGET_OUTPUT + CHECK_BUDGET_OUTPUT_PER_VARIANT * variants
+    return formula.Budget(cpu_s, output, "this lesson")
 
 
 def _source(spec: DerivedSpec) -> tuple[str, At]:
@@ -93,7 +106,7 @@ class _LessonCheck:
         self.lf = lf
         self.variants = variants
         self.seed = seed
-        self.budget = budget or formula.Budget(CHECK_BUDGET_S, CHECK_BUDGET_OUTPUT)
+        self.budget = budget or check_budget(variants)
         self.budget.what = "this lesson"
         self.problems: list[Problem] = []
         self.broken = 0
