@@ -41,8 +41,8 @@ from ce_tutor.quiz import selftest
 At = tuple[Any, ...]  # a YAML path inside a lesson file
 SWEEP_POINTS = 11  #: values an explorer's parameter takes across its range, besides its start
 #: The work checking one lesson may do in all (its values, every text, plot, explorer sweep and quiz
-#: variant): CPU seconds, and values plus characters produced; a base, and as much again per 200 quiz
-#: variants asked for (5 s and 5,000,000 with the default 200). The shipped lessons use at most a fifth.
+#: variant): CPU seconds, and values plus characters produced; a base, and more per quiz variant asked
+#: for (5 s and 5,000,000 with the default 200). The shipped lessons use at most a fifth.
 CHECK_BUDGET_S = 2.0
 CHECK_BUDGET_S_PER_VARIANT = 0.015
 CHECK_BUDGET_OUTPUT = 1_000_000
