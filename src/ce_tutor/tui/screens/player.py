@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.widgets import Input
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from ce_tutor.tui.screens.base import TutorScreen
@@ -19,6 +21,9 @@ from ce_tutor.tui.widgets.steps import StepWork, step_view
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.player import LessonRun
+
+#: How long a step may compute before the player says it is working on it.
+COMPUTING_NOTICE_S = 0.3
 
 
 class PlayerScreen(TutorScreen[str | None]):
@@ -53,18 +58,35 @@ class PlayerScreen(TutorScreen[str | None]):
         await self.show_step()
 
     async def show_step(self) -> None:
-        """Replace the step view with the run's current step, and focus it (which updates the footer)."""
+        """Replace the step view with the run's current step, and focus it (which updates the footer).
+
+        The step is computed in a worker thread, awaited in the step container's own message loop: this
+        screen's loop stays free to paint (the header, "Working out this step…" when it takes a while) and
+        the app's to answer keys."""
         run = self.run
         header = self.query_one(StepHeader)
         header.lesson = run.lesson.title
         header.step_title = run.step.title or ""
         header.index, header.total = run.index, run.n_steps
+        self.cancel_work()  # the step on its way out is computed for nobody
         body = self.query_one("#step")
         await body.remove_children()
-        work = await self._compute(StepWork(run))
-        if work is None or not self.is_attached or work.index != run.index:
-            return  # cancelled (the learner left or quit), or moved on: the next show_step is queued
-        view = step_view(run, ascii=self.ascii, work=work)
+        notice = Static("Working out this step… (Esc goes back to the lessons)", id="computing", markup=False)
+        notice.display = False  # shown only if the step takes a while, so that a quick one does not flicker
+        await body.mount(notice)
+        timer = self.set_timer(COMPUTING_NOTICE_S, lambda: setattr(notice, "display", True))
+        work = self.work = StepWork(run)
+        body.call_later(self._fill, body, work, timer)
+
+    async def _fill(self, body: Widget, work: StepWork, timer: Timer) -> None:
+        """In ``body``'s message loop: wait for the step's work, then show it."""
+        done = await self._compute(work)
+        timer.stop()
+        if done is None or not self.is_attached or work.index != self.run.index or self.work is not work:
+            return  # cancelled (the learner left or quit), or moved on: the next step is on its way
+        self.work = None
+        view = step_view(self.run, ascii=self.ascii, work=done)
+        await body.remove_children()
         await body.mount(view)
         self.focus_soon(view.answer_box if isinstance(view, QuizView) and not view.session.solved else view)
         # The old step's widgets are cyclic garbage (each knows its parent), which only a full collection
@@ -84,7 +106,6 @@ class PlayerScreen(TutorScreen[str | None]):
             except WorkLimitExceeded:  # only cancelling raises it
                 return None
 
-        self.work = work
         try:
             worker = self.run_worker(compute, thread=True, group="step", exit_on_error=False)
             return await worker.wait()
@@ -92,8 +113,6 @@ class PlayerScreen(TutorScreen[str | None]):
             return None
         except WorkerFailed as failed:  # a bug, not a lesson problem: the app's crash handler logs it
             raise failed.error from None
-        finally:
-            self.work = None
 
     def cancel_work(self) -> None:
         """Stop whatever this screen is computing (the learner is leaving, or the app is closing)."""
