@@ -323,6 +323,7 @@ def test_finishing_a_lesson(tmp_path):
         player = await open_first_lesson(pilot)
         player.run.go(player.run.n_steps - 1)
         await player.show_step()
+        await pilot.pause()  # the step is computed in a worker: wait until it is shown
         await pilot.press("escape")  # leave the answer box
         assert "finish" in {b.binding.action for b in player.active_bindings.values()}
         await pilot.press("n")
