@@ -43,6 +43,98 @@ clock = time.thread_time
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
+class WorkLimitExceeded(Exception):
+    """A :class:`Budget` ran out (or was cancelled): the whole piece of work stops, not just one formula.
+
+    Deliberately not a FormulaError (nor a ValueError), so that no layer that handles one formula's
+    problem and goes on to the next (a quiz redraw, a self-test variant) swallows it: it reaches whoever
+    opened the budget, which says which step used it up. ``reason`` is "time", "output" or "cancelled".
+    """
+
+    def __init__(self, message: str, reason: str, budget: Budget | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.budget = budget  #: the budget that ran out
+
+
+class Budget:
+    """The work one lesson (or one step of it) may do, across all its formulas, texts and quiz draws.
+
+    On top of each formula's own deadline: ``cpu_s`` seconds of this thread's CPU time (the same clock as
+    the deadlines) from when the budget is entered, and ``output`` values and characters produced (every
+    formula result counts its size, every rendered text its length). Use it as a context manager around
+    the work; :meth:`cancel` (from any thread) stops the work at its next step, which is how a front end
+    drops a computation nobody waits for. Budgets nest: the innermost one is charged, and the outer ones
+    still stop the work when they run out.
+    """
+
+    def __init__(self, cpu_s: float, output: int, what: str = "this lesson") -> None:
+        self.cpu_s = cpu_s
+        self.output = output
+        self.what = what
+        self.used_output = 0
+        self.cancelled = False
+        self._deadline = math.inf
+        self._outer: Budget | None = None
+        self._token: object = None
+
+    def __enter__(self) -> Budget:
+        if self._token is not None:
+            raise RuntimeError("a Budget is entered once; make a new one for new work")
+        self._deadline = clock() + self.cpu_s
+        self._outer = _BUDGET.get()
+        self._token = _BUDGET.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _BUDGET.reset(self._token)  # type: ignore[arg-type]
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def check(self, now: float | None = None) -> None:
+        """Raise WorkLimitExceeded if this budget (or one around it) is used up or cancelled."""
+        now = clock() if now is None else now
+        budget: Budget | None = self
+        while budget is not None:
+            if budget.cancelled:
+                raise WorkLimitExceeded(f"the work on {budget.what} was cancelled", "cancelled", budget)
+            if now >= budget._deadline:
+                raise WorkLimitExceeded(
+                    f"{budget.what} takes too long to compute (more than {budget.cpu_s:g} s of work in all)", "time",
+                    budget,
+                )
+            budget = budget._outer
+
+    def spend(self, amount: int) -> None:
+        """Count ``amount`` values or characters of output against this budget and the ones around it."""
+        budget: Budget | None = self
+        while budget is not None:
+            budget.used_output += amount
+            if budget.used_output > budget.output:
+                raise WorkLimitExceeded(
+                    f"{budget.what} produces too much output (more than {budget.output:,} values and characters"
+                    " in all)", "output", budget,
+                )
+            budget = budget._outer
+
+
+_BUDGET: ContextVar[Budget | None] = ContextVar("ce_tutor_formula_budget", default=None)
+
+
+def current_budget() -> Budget | None:
+    """The innermost budget entered on this thread, if any."""
+    return _BUDGET.get()
+
+
+def spend(amount: int) -> None:
+    """Charge ``amount`` values or characters to the current budget, if there is one (and check its time)."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.check()
+        budget.spend(amount)
+
+
 class FormulaError(ValueError):
     """A message fit to show a lesson author or a learner.
 
@@ -57,9 +149,13 @@ class FormulaError(ValueError):
 
 # -- value helpers ---------------------------------------------------------------------------------------
 def _tick() -> None:
-    """Raise if the running evaluation has passed its deadline."""
-    if clock() >= _DEADLINE.get():
+    """Raise if the running evaluation has passed its deadline, or its budget is used up or cancelled."""
+    now = clock()
+    if now >= _DEADLINE.get():
         raise FormulaError("the formula took too long to evaluate")
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.check(now)
 
 
 def _floats(x: object) -> np.ndarray:
@@ -88,15 +184,10 @@ def _whole(value: object, what: str) -> int:
 
 
 def _arith(op: Callable[..., object], *values: object) -> object:
-    """Apply a numpy function to ``values`` as float64, refusing shapes that do not fit or grow too big."""
-    arrays = [_floats(v) for v in values]
-    try:
-        shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    except ValueError:
-        shapes = " and ".join(str(a.shape) for a in arrays)
-        raise ValueError(f"cannot combine lists of shapes {shapes}") from None
-    _check_size(math.prod(shape))
-    return op(*arrays)
+    """Apply a numpy function to ``values`` as float64, refusing shapes that do not fit or grow too big
+    (before numpy allocates the result)."""
+    _check_size(math.prod(_broadcast_shape(*values)))
+    return op(*(_floats(v) for v in values))
 
 
 def _truth(value: object) -> object:
@@ -349,6 +440,78 @@ ELEMENTWISE = frozenset({
 })
 #: Functions that run once per point of a grid, with the grid's axes last (``iris_probs(x, s, b)[0]``).
 _GRID_VECTORS = frozenset({"iris_hidden", "iris_logits", "iris_probs"})
+
+# -- result shapes, known before a function runs ---------------------------------------------------------
+#: A shape rule: called with a function's evaluated arguments (numbers or arrays, before the function
+#: runs), it returns the shape of the function's result, or raises ValueError for arguments that cannot
+#: go together. The evaluator refuses a call whose result would hold more than MAX_ARRAY_SIZE values
+#: before the function allocates anything.
+ShapeRule = Callable[..., tuple[int, ...]]
+
+
+def _broadcast_shape(*args: object) -> tuple[int, ...]:
+    """The broadcast shape of all the arguments: the rule of every elementwise function (the default)."""
+    try:
+        return np.broadcast_shapes(*(np.shape(a) for a in args))
+    except ValueError:
+        shapes = " and ".join(str(np.shape(a)) for a in args)
+        raise ValueError(f"cannot combine lists of shapes {shapes}") from None
+
+
+def _one_number(*args: object) -> tuple[int, ...]:
+    return ()
+
+
+def _same_as_first(first: object, *rest: object) -> tuple[int, ...]:
+    return np.shape(first)
+
+
+def _class_axis_dropped(first: object, *rest: object) -> tuple[int, ...]:
+    return np.shape(first)[:-1]
+
+
+def _extreme_shape(*args: object) -> tuple[int, ...]:
+    return () if len(args) == 1 else _broadcast_shape(*args)
+
+
+def _class_axis_added(y: object, c: object, *rest: object) -> tuple[int, ...]:
+    return (*np.shape(y), _classes(c))
+
+
+def _over_grid_shape(point: tuple[int, ...]) -> ShapeRule:
+    """The rule of an ``_over_grid`` function whose value at one point has shape ``point``."""
+
+    def rule(*args: object) -> tuple[int, ...]:
+        grid = _broadcast_shape(*args)
+        return (*point, *grid) if grid else point
+
+    return rule
+
+
+#: The shape rule of every function that is not elementwise. A function missing here is taken to be
+#: elementwise: its result has the broadcast shape of its arguments (``ln``, ``clip``, ``bce``...). To add a
+#: function that is not elementwise, give it a rule here, and make sure its working memory is a small
+#: multiple of its arguments' and its result's size (no ``eye(C)`` and no outer products);
+#: ``test_every_function_has_a_true_shape_rule`` checks each rule against the function on many shapes.
+_SHAPES: dict[str, ShapeRule] = {
+    "min": _extreme_shape, "max": _extreme_shape, "sum": _one_number, "mean": _one_number,
+    "len": _one_number, "argmax": _class_axis_dropped, "softmax": _same_as_first,
+    "log_softmax": _same_as_first, "logsumexp": _class_axis_dropped, "onehot": _class_axis_added,
+    "smooth_labels": _class_axis_added, "cross_entropy": _class_axis_dropped,
+    "ce_logits": _class_axis_dropped, "total_ce": _one_number, "mean_ce": _one_number,
+    "ssr": _class_axis_dropped, "ce_grad": _same_as_first, "entropy": _class_axis_dropped,
+    "kl": _class_axis_dropped, "iris_x": lambda i: (2,), "iris_y": _one_number,
+    "iris_hidden": _over_grid_shape((len(_NET.b_hidden),)),
+    "iris_logits": _over_grid_shape((3,)), "iris_probs": _over_grid_shape((3,)),
+    "iris_row_ce": _over_grid_shape(()), "iris_total_ce": _over_grid_shape(()),
+    "iris_dtotal_db3": _over_grid_shape(()), "iris_step_b3": _over_grid_shape(()),
+    "iris_descent_b3": _over_grid_shape(()),
+}
+
+
+def result_shape(name: str, args: Iterable[object]) -> tuple[int, ...]:
+    """The shape ``FUNCTIONS[name](*args)`` will have (ValueError if the arguments cannot go together)."""
+    return tuple(_SHAPES.get(name, _broadcast_shape)(*args))
 _ARITY: dict[str, tuple[int, int | None]] = {k: (lo, hi) for k, (_, lo, hi) in _TABLE.items()}
 CONSTANTS: Mapping[str, float] = MappingProxyType({"e": math.e, "pi": math.pi, "inf": math.inf})
 
@@ -592,7 +755,11 @@ class Formula:
         token = _DEADLINE.set(clock() + deadline_s)
         try:
             with np.errstate(all="ignore"):
-                return _export(_Evaluator(self.source, env or {}).visit(self._tree.body))
+                result = _export(_Evaluator(self.source, env or {}).visit(self._tree.body))
+            spend(int(np.size(result)))
+            return result
+        except WorkLimitExceeded:
+            raise
         except FormulaError as exc:
             exc.source = self.source
             raise
@@ -661,6 +828,7 @@ class _Evaluator:
         result: object = is_and
         for value_node in node.values:
             truth = _truth(self.visit(value_node))
+            _check_size(math.prod(_broadcast_shape(result, truth)))
             result = np.logical_and(result, truth) if is_and else np.logical_or(result, truth)
             if np.ndim(result) == 0 and bool(result) != is_and:  # decided, as in Python
                 break
@@ -670,7 +838,9 @@ class _Evaluator:
         left, result = self.visit(node.left), np.True_
         for op, right_node in zip(node.ops, node.comparators):
             right = self.visit(right_node)
-            result = np.logical_and(result, _arith(_COMPARE[type(op)], left, right))
+            holds = _arith(_COMPARE[type(op)], left, right)
+            _check_size(math.prod(_broadcast_shape(result, holds)))
+            result = np.logical_and(result, holds)
             if np.ndim(result) == 0 and not result:
                 break
             left = right
@@ -706,6 +876,7 @@ class _Evaluator:
         name = node.func.id
         args = [self.visit(arg) for arg in node.args]
         try:
+            _check_size(math.prod(result_shape(name, args)))  # before the function allocates anything
             return FUNCTIONS[name](*args)
         except FormulaError:
             raise

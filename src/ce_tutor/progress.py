@@ -42,8 +42,10 @@ import os
 import secrets
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import wraps
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -276,6 +278,17 @@ def default_cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME)) / "lessons"
 
 
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a :class:`ProgressStore` method holding the store's lock (it may be used from several threads)."""
+
+    @wraps(method)
+    def locked(self: ProgressStore, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class ProgressStore:
     """The progress database. Use from one thread; every write is committed before the method returns,
     or, if the file cannot take it now, queued and retried (see the module's documentation)."""
@@ -286,6 +299,9 @@ class ProgressStore:
         Raises :class:`ProgressError` only if the file is from a newer ce-tutor or cannot be migrated;
         every other problem becomes a warning in :attr:`warnings`.
         """
+        # One use of the store at a time: the app's step workers use it too (a quiz's first draw marks its
+        # variant seen), so the connection is shared between threads and this lock serializes every use.
+        self._lock = threading.RLock()
         #: Problems found while opening and reading, for the front end to show (plain text, one line each).
         self.warnings: list[str] = []
         #: The file, or ``None`` when the store runs in memory.
@@ -552,6 +568,7 @@ class ProgressStore:
 
     # -- whole store -----------------------------------------------------------------------------
 
+    @_locked
     def reset(self, lesson_id: str | None = None) -> int:
         """Forget the progress, attempts and review cards (with their logs) of one lesson, or of all; the
         learner seed stays. Rows deleted.
@@ -607,10 +624,12 @@ class ProgressStore:
         """How many writes of this session are waiting to be saved."""
         return len(self._pending)
 
+    @_locked
     def retry(self) -> bool:
         """Try to save what is waiting now; whether nothing is left waiting (``False`` once closed)."""
         return not self._closed and self._flush()
 
+    @_locked
     def close(self) -> None:
         """Save what is waiting if the file takes it now, then close (idempotent); the store cannot be used
         afterwards. Writes that still could not be saved are reported through :attr:`on_saving_change`."""
@@ -738,12 +757,14 @@ class ProgressStore:
 
     # -- writing ---------------------------------------------------------------------------------
 
+    @_locked
     def _save(self, *statements: tuple[str, dict[str, object]]) -> None:
         """Run one write transaction now, after any that are waiting; if the file cannot take it, keep it
         waiting (in order) and say once that progress is not being saved."""
         self._pending.append(statements)
         self._flush()
 
+    @_locked
     def _flush(self) -> bool:
         """Write what is waiting, oldest first, each in its own transaction; whether nothing is left."""
         if self._closed:
@@ -818,12 +839,14 @@ class ProgressStore:
                 raise _busy(self._where()) from exc
             raise ProgressError(f"could not use progress file {self._where()}: {exc}") from exc
 
+    @_locked
     def _has_table(self, table: str) -> bool:
         with self._errors():
             return self._conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
             ).fetchone() is not None
 
+    @_locked
     def _table_rows(
         self, table: str, columns: tuple[str, ...], where: str = "", params: dict[str, object] | None = None
     ) -> list[tuple[Any, ...]]:
@@ -841,6 +864,7 @@ class ProgressStore:
                 return []
         return self._fetch(f"SELECT rowid, {', '.join(columns)} FROM {table} {where}", params or {})
 
+    @_locked
     def _fetch(self, sql: str, params: dict[str, object]) -> list[tuple[Any, ...]]:
         """All rows of a query. Text that is not UTF-8 would fail the whole query: then it is read again with
         the bad bytes kept as surrogates, for the row checks to find (see :func:`_utf8`)."""
@@ -856,6 +880,7 @@ class ProgressStore:
             finally:
                 self._conn.text_factory = str
 
+    @_locked
     def _read(self, sql: str, params: tuple[object, ...] | dict[str, object]) -> list[sqlite3.Row]:
         """Rows of a query on the review tables, by column name; none when the file has no review tables (a
         read-only file at an older schema version is not migrated)."""
@@ -1019,7 +1044,8 @@ def _connect_read_only(path: Path) -> sqlite3.Connection | None:
     for query in ("mode=ro", "mode=ro&immutable=1"):
         conn = None
         try:
-            conn = sqlite3.connect(f"{uri}?{query}", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn = sqlite3.connect(f"{uri}?{query}", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)  # ProgressStore._lock serializes its use
             _refuse_newer(conn, path)
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             return conn
@@ -1126,7 +1152,7 @@ def _connect(target: Path | str, timeout: float | None = None) -> sqlite3.Connec
     timeout = BUSY_TIMEOUT_S if timeout is None else timeout
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves; timeout sets SQLite's busy_timeout.
-        conn = sqlite3.connect(target, timeout=timeout, isolation_level=None)
+        conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, check_same_thread=False)
         _enable_wal(conn, timeout)
         conn.execute("PRAGMA synchronous = NORMAL")
         _refuse_newer(conn, target)

@@ -325,6 +325,7 @@ def test_finishing_a_lesson(tmp_path):
         player = await open_first_lesson(pilot)
         player.run.go(player.run.n_steps - 1)
         await player.show_step()
+        await pilot.pause()  # the step is computed in a worker: wait until it is shown
         assert "finish" in {b.binding.action for b in player.active_bindings.values()}
         await pilot.press("n")
         await pilot.pause()
@@ -417,6 +418,7 @@ def test_misconception_feedback_is_reflowed_like_prose(tmp_path):
         player = app.screen
         player.run.go(index)
         await player.show_step()
+        await pilot.pause()  # the step is computed in a worker: wait until it is shown
         view = player.query_one(QuizView)
         variant = view.session.variant
         value = float(formula.parse(step.misconceptions[0].answer).evaluate(variant.values))

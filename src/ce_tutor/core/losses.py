@@ -176,7 +176,14 @@ def one_hot(y: object, num_classes: int) -> np.ndarray:
     if rows == -1:
         raise ValueError(f"labels must be one integer or a 1-D array, got shape {arr.shape}")
     labels = as_labels(y, rows, num_classes)
-    return np.eye(num_classes)[labels]
+    return _one_hot_rows(labels, num_classes)
+
+
+def _one_hot_rows(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """One-hot rows of checked int64 labels, in memory the size of the result (never ``eye(C)``)."""
+    out = np.zeros((*labels.shape, num_classes))
+    np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
+    return out
 
 
 def ssr(p: object, y: object) -> np.ndarray | float:
@@ -184,7 +191,7 @@ def ssr(p: object, y: object) -> np.ndarray | float:
     arr = as_probs(p)
     rows = batch_rows(arr, "probabilities")
     labels = as_labels(y, rows, arr.shape[-1])
-    target = np.eye(arr.shape[-1])[labels]
+    target = _one_hot_rows(labels, arr.shape[-1])
     return _scalar_or_array(((target - arr) ** 2).sum(axis=-1), rows)
 
 

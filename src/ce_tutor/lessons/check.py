@@ -42,19 +42,35 @@ from ce_tutor.quiz.selftest import giveaways
 
 At = tuple[Any, ...]  # a YAML path inside a lesson file
 SWEEP_POINTS = 11  #: values an explorer's parameter takes across its range, besides its start
+#: The work checking one lesson may do in all (its values, every text, plot, explorer sweep and quiz
+#: variant): CPU seconds, and values plus characters produced; a base, and more per quiz variant asked
+#: for (5 s and 5,000,000 with the default 200). The shipped lessons use at most a fifth.
+CHECK_BUDGET_S = 2.0
+CHECK_BUDGET_S_PER_VARIANT = 0.015
+CHECK_BUDGET_OUTPUT = 1_000_000
+CHECK_BUDGET_OUTPUT_PER_VARIANT = 20_000
 
 _DECIMAL = re.compile(r"(?<![\w.])\d*\.\d+(?![\w]|\.\d)")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 _FIXED = re.compile(r"(?:\.(\d+))?([f%d])$")
 
 
-def check_paths(paths: Sequence[Path] | None = None, variants: int = 200, seed: int = 0) -> list[Problem]:
+def check_paths(
+    paths: Sequence[Path] | None = None,
+    variants: int = 200,
+    seed: int = 0,
+    budget_s: float | None = None,
+    budget_output: int | None = None,
+) -> list[Problem]:
     """Every problem in the lesson files or folders ``paths`` (None: the shipped lessons).
 
     The shipped lessons are loaded alongside, so a lesson may require them; only problems in ``paths``
     are reported, and a lesson in ``paths`` replaces a shipped one with the same id (so checking a copy of
     the shipped lessons, such as a source checkout's ``lessons/``, is not a clash). Quizzes are
-    self-tested with ``variants`` variants drawn from ``seed``.
+    self-tested with ``variants`` variants drawn from ``seed``. Each lesson may use ``budget_s`` seconds
+    of CPU time and produce ``budget_output`` values and characters in all (by default, from the number of
+    variants: see CHECK_BUDGET_S and CHECK_BUDGET_OUTPUT); the step that runs out is
+    reported, and the rest of that lesson is only read, not computed.
     """
     shipped = shipped_lessons_dir()
     targets = [shipped] if paths is None else [Path(p) for p in paths]
@@ -70,7 +86,7 @@ def check_paths(paths: Sequence[Path] | None = None, variants: int = 200, seed: 
     for lf in catalog.lessons:
         if resolved(lf.path) in mine:
             loaded.add(resolved(lf.path))
-            problems += _LessonCheck(lf, variants, seed).run()
+            problems += _LessonCheck(lf, variants, seed, check_budget(variants, budget_s, budget_output)).run()
     failed = {resolved(p.path) for p in problems} & (mine - loaded)
     problems += _check_valid_parts(sorted(failed), variants, seed)
     return sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.line or 0))
@@ -90,6 +106,15 @@ def _check_valid_parts(paths: Iterable[Path], variants: int, seed: int) -> list[
     return found
 
 
+def check_budget(variants: int, cpu_s: float | None = None, output: int | None = None) -> formula.Budget:
+    """The budget of checking one lesson with ``variants`` quiz variants (``cpu_s``, ``output``: instead)."""
+    if cpu_s is None:
+        cpu_s = CHECK_BUDGET_S + CHECK_BUDGET_S_PER_VARIANT * variants
+    if output is None:
+        output = CHECK_BUDGET_OUTPUT + CHECK_BUDGET_OUTPUT_PER_VARIANT * variants
+    return formula.Budget(cpu_s, output, "this lesson")
+
+
 def _source(spec: DerivedSpec) -> tuple[str, At]:
     """A computed value's formula and where it stands relative to the value."""
     return (spec.formula, ("formula",)) if isinstance(spec, Derived) else (spec, ())
@@ -99,34 +124,54 @@ class _LessonCheck:
     """The checks of one loaded lesson. ``broken`` counts problems that make computing it pointless."""
 
     def __init__(
-        self, lf: LessonFile, variants: int, seed: int, *, step_index: Sequence[int] | None = None,
-        compute: bool = True,
+        self, lf: LessonFile, variants: int, seed: int, budget: formula.Budget | None = None, *,
+        step_index: Sequence[int] | None = None, compute: bool = True,
     ) -> None:
         self.lf = lf
         self.step_index = list(step_index) if step_index is not None else list(range(len(lf.lesson.steps)))
         self.compute = compute
         self.variants = variants
         self.seed = seed
+        self.budget = budget or check_budget(variants)
+        self.budget.what = "this lesson"
         self.problems: list[Problem] = []
         self.broken = 0
 
     def run(self) -> list[Problem]:
-        known: set[str] = set()
-        self._values(("values",), self.lf.lesson.values, known)
-        env = self._lesson_env() if not self.broken and self.compute else None
-        for i, step in zip(self.step_index, self.lf.lesson.steps, strict=True):
-            at = ("steps", i)
-            if isinstance(step, ProseStep):
+        with self.budget:
+            known: set[str] = set()
+            self._values(("values",), self.lf.lesson.values, known)
+            env: dict[str, object] | None = None
+            if not self.broken and self.compute:
+                env = self._within_budget(("values",), self._lesson_env)
+            for i, step in zip(self.step_index, self.lf.lesson.steps, strict=True):
+                at = ("steps", i)
+                if env is not None and self._within_budget(at, self._step, at, step, known, env) is False:
+                    env = None
+                if env is None:  # only read what is left, compute nothing
+                    self._step(at, step, known, None)
+        return list(dict.fromkeys(self.problems))  # a step cut short is read again: its problems once
+
+    def _within_budget(self, at: At, work: Any, *args: Any) -> Any:
+        """``work(*args)``; False (reported at ``at``) if the lesson's budget runs out during it."""
+        try:
+            return work(*args)
+        except formula.WorkLimitExceeded as exc:
+            self._report(at, f"{exc}; the rest of the lesson is not computed (only read)")
+            return False
+
+    def _step(self, at: At, step: Any, known: set[str], env: dict[str, object] | None) -> bool:
+        if isinstance(step, ProseStep):
+            self._text((*at, "text"), step.text, known, env)
+        elif isinstance(step, PlotStep):
+            if step.text:
                 self._text((*at, "text"), step.text, known, env)
-            elif isinstance(step, PlotStep):
-                if step.text:
-                    self._text((*at, "text"), step.text, known, env)
-                self._plot((*at, "plot"), step.plot, known, env)
-            elif isinstance(step, ExploreStep):
-                self._explore(at, step, known, env)
-            else:
-                self._quiz(at, step, known, env)
-        return self.problems
+            self._plot((*at, "plot"), step.plot, known, env)
+        elif isinstance(step, ExploreStep):
+            self._explore(at, step, known, env)
+        else:
+            self._quiz(at, step, known, env)
+        return True
 
     # -- reporting -----------------------------------------------------------------------------------------
     def _report(

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 S = TypeVar("S", ExploreStep, QuizStep)
 
+#: The work filling one text may do: CPU seconds, and values and characters produced.
+RENDER_BUDGET_S = 3.0
+RENDER_BUDGET_OUTPUT = 1_000_000
+
 
 class LessonRun:
     """Where a learner is in a lesson. ``index`` is 0-based; labels shown to people are 1-based."""
@@ -104,8 +108,22 @@ class LessonRun:
 
     # -- what the current step needs ----------------------------------------------------------------------
     def render(self, text: str | None) -> str:
-        """Fill a template from the lesson's values ("" for None)."""
-        return template.render(text, self.env) if text else ""
+        """Fill a template from the lesson's values ("" for None).
+
+        Within RENDER_BUDGET_S seconds of work in all (a text of hundreds of slow placeholders is a
+        TemplateError, not minutes of waiting)."""
+        if not text:
+            return ""
+        from ce_tutor import formula
+
+        budget = formula.Budget(RENDER_BUDGET_S, RENDER_BUDGET_OUTPUT, "this text")
+        try:
+            with budget:
+                return template.render(text, self.env)
+        except formula.WorkLimitExceeded as exc:
+            if exc.budget is not budget:
+                raise
+            raise template.TemplateError(str(exc)) from None
 
     def explorer(self, index: int | None = None) -> Explorer:
         """The explorer of an explore step, kept for the whole run."""

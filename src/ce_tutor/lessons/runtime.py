@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
+from ce_tutor import formula
 from ce_tutor.lessons import values
 from ce_tutor.lessons.files import LessonFile
 from ce_tutor.lessons.problems import LessonLoadError, Problem
 
+
+#: The work computing a lesson's values may do in all (on top of each formula's own deadline).
+VALUES_BUDGET_S = 2.0
+VALUES_BUDGET_OUTPUT = 1_000_000
 
 _ENVS: WeakKeyDictionary[LessonFile, dict[str, object]] = WeakKeyDictionary()
 
@@ -18,9 +23,15 @@ def lesson_env(lf: LessonFile) -> dict[str, object]:
     Raises LessonLoadError with the ``file:line`` of the value that cannot be computed.
     """
     if lf not in _ENVS:
+        budget = formula.Budget(VALUES_BUDGET_S, VALUES_BUDGET_OUTPUT, "this lesson's values")
         try:
-            _ENVS[lf] = values.compute(lf.lesson.values, {})
+            with budget:
+                _ENVS[lf] = values.compute(lf.lesson.values, {})
         except values.ComputeError as exc:
             problem = Problem(str(lf.path), lf.line_of("values", exc.name), f"values.{exc.name}: {exc.reason}")
             raise LessonLoadError([problem]) from None
+        except formula.WorkLimitExceeded as exc:
+            if exc.budget is not budget:
+                raise
+            raise LessonLoadError([Problem(str(lf.path), lf.line_of("values"), f"values: {exc}")]) from None
     return dict(_ENVS[lf])

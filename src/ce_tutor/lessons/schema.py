@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 SCHEMA_VERSION = 1
-#: The format specs a placeholder may use: align, sign, width, precision, and one of f e g % d. Defined here
+#: The format specs a placeholder may use: align, sign, width (0 to 40), precision (0 to 17), and one of
+#: f e g % d. Defined here
 #: (and used by :mod:`ce_tutor.lessons.template`) so that the schema, and so the lesson list, never imports numpy.
-SPEC_PATTERN = r"^[<>^=]?[+\- ]?\d{0,3}(?:\.\d{1,2})?[feEgG%d]?$"
+SPEC_PATTERN = r"^[<>^=]?[+\- ]?0?(?:40|[1-3]?\d)?(?:\.(?:1[0-7]|\d))?[feEgG%d]?$"
 
 
 class Field:

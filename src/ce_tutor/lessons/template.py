@@ -24,7 +24,18 @@ import numpy as np
 from ce_tutor import formula
 from ce_tutor.lessons.schema import SPEC_PATTERN
 
+MAX_WIDTH = 40  #: the widest field a format spec may ask for
+MAX_PRECISION = 17  #: the most digits after the point (or significant, for g) a format spec may ask for
+MAX_TEXT_CHARS = 20_000  #: characters in one rendered text
+MAX_LINES = 300  #: lines in one lesson text
+MAX_LIST_ITEMS = 100  #: Markdown list items in one lesson text
+MAX_TABLE_COLUMNS = 12  #: columns of a Markdown table
+
 _SPEC = re.compile(SPEC_PATTERN)
+#: Reads a wider field or precision than SPEC_PATTERN allows too, so that it can be refused by name.
+_LOOSE_SPEC = re.compile(r"^[<>^=]?[+\- ]?(?P<width>\d*)(?:\.(?P<precision>\d+))?[feEgG%d]?$")
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
+_TABLE_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+(?:[ \t]*:?-+:?[ \t]*)?\|?[ \t]*$", re.MULTILINE)
 _NEG_ZERO = re.compile(r"^-(0(?:\.0*)?(?:e[+-]?\d+)?%?)$", re.IGNORECASE)
 
 
@@ -50,6 +61,39 @@ class Placeholder:
 #: A choice between two fixed phrases: ``{condition ? "phrase if true" : "phrase if false"}``.
 _CHOICE = re.compile(r'^(?P<cond>[^"?]+)\?\s*"(?P<yes>[^"{}]*)"\s*:\s*"(?P<no>[^"{}]*)"\s*$', re.DOTALL)
 _UNBALANCED = "unbalanced braces: {} (write {{{{ or }}}} for a literal brace)"
+
+
+def spec_problem(spec: str) -> str | None:
+    """Why a format spec cannot be used (too wide, too precise, or not one of ours), or None if it can."""
+    loose = _LOOSE_SPEC.match(spec)
+    if loose and loose["width"] and int(loose["width"]) > MAX_WIDTH:
+        return f"the width {int(loose['width'])} in ':{spec}' is too wide (at most {MAX_WIDTH})"
+    if loose and loose["precision"] and int(loose["precision"]) > MAX_PRECISION:
+        return f"the precision {int(loose['precision'])} in ':{spec}' asks for too many digits (at most {MAX_PRECISION})"
+    if not _SPEC.match(spec):
+        return f"unsupported format spec ':{spec}'"
+    return None
+
+
+def _size_problem(text: str) -> TemplateError | None:
+    """A lesson text too big to show: too many lines, list items or table columns (at the first one over)."""
+    for i, item in enumerate(_LIST_ITEM.finditer(text)):
+        if i == MAX_LIST_ITEMS:
+            return TemplateError(f"the text has more than {MAX_LIST_ITEMS} list items; split it into several steps",
+                                 item.start())
+    if text.count("\n") >= MAX_LINES:
+        offset = -1
+        for _ in range(MAX_LINES):
+            offset = text.index("\n", offset + 1)
+        return TemplateError(f"the text has more than {MAX_LINES} lines; split it into several steps", offset + 1)
+    for rule in _TABLE_RULE.finditer(text):
+        columns = rule.group().strip().strip("|").count("|") + 1
+        if columns > MAX_TABLE_COLUMNS:
+            return TemplateError(f"a table has {columns} columns; at most {MAX_TABLE_COLUMNS} fit a terminal", rule.start())
+    if len(text) > MAX_TEXT_CHARS:
+        return TemplateError(f"the text is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,} fit one step",
+                             MAX_TEXT_CHARS)
+    return None
 
 
 def _fields(text: str) -> Iterator[tuple[str, int, str | None]]:
@@ -98,13 +142,15 @@ def _placeholder(field: str, pos: int) -> Placeholder:
         raise TemplateError(f"'!' is not allowed in a placeholder: {{{name}!{conversion}}}", pos)
     if name is None or not name.strip():
         raise TemplateError("empty placeholder {}", pos)
-    if spec and not _SPEC.match(spec):
-        raise TemplateError(f"unsupported format spec ':{spec}' in {{{name}:{spec}}}", pos)
+    if spec and (problem := spec_problem(spec)):
+        raise TemplateError(f"{problem} in {{{name}:{spec}}}", pos)
     return Placeholder(name.strip(), spec or "", pos)
 
 
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> tuple[tuple[str, Placeholder | None], ...]:
+    if (problem := _size_problem(text)) is not None:
+        raise problem
     return tuple((literal, None if field is None else _placeholder(field, pos)) for literal, pos, field in _fields(text))
 
 
@@ -116,16 +162,32 @@ def placeholders(text: str) -> Iterator[Placeholder]:
 
 
 def render(text: str, env: Mapping[str, object]) -> str:
-    """Fill every placeholder of ``text`` from ``env``. Raises TemplateError naming the placeholder."""
+    """Fill every placeholder of ``text`` from ``env``. Raises TemplateError naming the placeholder.
+
+    The result is at most MAX_TEXT_CHARS characters (a placeholder that would make it longer is refused
+    before it is formatted in full), and its length is charged to the current :class:`formula.Budget`.
+    """
     out: list[str] = []
+    length = 0
     for literal, ph in _parse(text):
         out.append(literal)
+        length += len(literal)
         if ph is not None:
             try:
                 value = formula.parse(ph.expression).evaluate(env)
             except formula.FormulaError as exc:
                 raise TemplateError(f"in {{{ph.expression}}}: {exc}", ph.offset) from None
-            out.append(format_value(value, ph.spec) if ph.phrases is None else _choose(ph, value))
+            if ph.phrases is not None:
+                shown = _choose(ph, value)
+            else:
+                try:
+                    shown = format_value(value, ph.spec, limit=MAX_TEXT_CHARS - length)
+                except TemplateError as exc:
+                    written = f"{ph.expression}:{ph.spec}" if ph.spec else ph.expression
+                    raise TemplateError(f"in {{{written}}}: {exc}", ph.offset) from None
+            out.append(shown)
+            length += len(shown)
+    formula.spend(length)
     return "".join(out)
 
 
@@ -139,11 +201,34 @@ def _choose(ph: Placeholder, value: object) -> str:
     return ph.phrases[0] if value else ph.phrases[1]
 
 
-def format_value(value: object, spec: str = "") -> str:
-    """Show a computed value as a learner sees it: ∞ for infinity, no "-0.00", arrays joined by ", "."""
+def format_value(value: object, spec: str = "", *, limit: int = MAX_TEXT_CHARS) -> str:
+    """Show a computed value as a learner sees it: ∞ for infinity, no "-0.00", arrays joined by ", ".
+
+    Raises TemplateError if ``spec`` is too wide or precise, or if the text would exceed ``limit``
+    characters (checked as the values of an array are formatted, so a huge one stops early).
+    """
+    if spec and (problem := spec_problem(spec)):
+        raise TemplateError(problem)
     arr = np.asarray(value)
     if arr.ndim > 0:
-        return ", ".join(format_value(v, spec) for v in arr.ravel())
+        parts: list[str] = []
+        length = 0
+        for v in arr.ravel():
+            parts.append(_format_one(np.asarray(v), spec))
+            length += len(parts[-1]) + 2
+            if length - 2 > limit:
+                break
+        return _within(", ".join(parts), limit)
+    return _within(_format_one(arr, spec), limit)
+
+
+def _within(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise TemplateError(f"it makes the text longer than {MAX_TEXT_CHARS:,} characters")
+    return text
+
+
+def _format_one(arr: np.ndarray, spec: str) -> str:
     item = arr.item()
     if isinstance(item, bool):
         return "yes" if item else "no"

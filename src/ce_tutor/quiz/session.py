@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from ce_tutor.lessons.schema import QuizStep
 from ce_tutor.quiz.grading import Feedback, Verdict, format_answer, grade
-from ce_tutor.quiz.variants import Variant, draw_variant, variant_seed
+from ce_tutor.quiz.variants import Variant, VariantError, draw_variant, variant_seed
 
 #: Called as ``record(answer, verdict, seed)`` for every graded attempt, and as
 #: ``record("", "revealed", seed)`` when the learner asks for the solution before solving the quiz.
@@ -24,6 +24,7 @@ SeedChooser = Callable[[int], int]
 ShownHook = Callable[[int], None]
 
 _MISSES = frozenset({Verdict.WRONG, Verdict.MISCONCEPTION})
+NEXT_VARIANT_TRIES = 3  #: variants a "new numbers" request tries before it says none could be drawn
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class QuizSession:
       solution is shown, answers are still graded (to check one's working) but nothing is recorded.
 
     Raises :class:`~ce_tutor.quiz.variants.VariantError` (here and from :meth:`new_variant`) when the quiz
-    cannot be drawn: a lesson problem that ``ce-tutor check`` reports.
+    cannot be drawn: a lesson problem that ``ce-tutor check`` reports. A variant that cannot be drawn (a
+    ``require`` that rarely holds) is skipped for the next one, up to NEXT_VARIANT_TRIES in a row.
     """
 
     def __init__(
@@ -160,17 +162,51 @@ class QuizSession:
         return steps
 
     def new_variant(self) -> Variant:
-        """Move on to the next variant (fresh values), starting again with no attempts, hints or solution."""
-        self._start(self._variant.index + 1)
+        """Move on to the next variant (fresh values), starting again with no attempts, hints or solution.
+
+        On VariantError the session stays on the variant it had."""
+        self.use_variant(self.draw_next_variant())
         return self._variant
 
+    def draw_next_variant(self, tries: int = NEXT_VARIANT_TRIES) -> Variant:
+        """Draw the variant after the current one, changing nothing (so a front end can draw it off its UI
+        thread and then :meth:`use_variant` it). A variant that cannot be drawn (a ``require`` that rarely
+        holds) is skipped for the next, up to ``tries`` of them; then the last VariantError is raised, and
+        the next call goes on from there."""
+        return self._draw_from(max(self._variant.index + 1, self._next_index), tries)
+
+    def use_variant(self, variant: Variant) -> None:
+        """Start again on ``variant`` (from :meth:`draw_next_variant`): no attempts, hints or solution yet."""
+        self._variant = variant
+        self._reset()
+
     # -- internals -------------------------------------------------------------------------------------
-    def _start(self, index: int) -> None:
+    def _draw(self, index: int) -> Variant:
         if self._seed_for is not None:
             seed = self._seed_for(index)
         else:
             seed = variant_seed(self._learner_seed, self._lesson_id, self.step.id, index)
-        self._variant = draw_variant(self.step, self._lesson_env, self._lesson_id, seed, index)
+        return draw_variant(self.step, self._lesson_env, self._lesson_id, seed, index)
+
+    def _draw_from(self, first: int, tries: int) -> Variant:
+        """The first variant from index ``first`` on that can be drawn, trying at most ``tries``. Indices
+        that failed are not tried again (the next request starts after them)."""
+        error: VariantError | None = None
+        for index in range(first, first + max(1, tries)):
+            try:
+                return self._draw(index)
+            except VariantError as exc:
+                error = exc
+                self._next_index = index + 1
+        assert error is not None
+        raise error
+
+    def _start(self, index: int) -> None:
+        self._next_index = index
+        self._variant = self._draw_from(index, NEXT_VARIANT_TRIES)
+        self._reset()
+
+    def _reset(self) -> None:
         self._shown_at = time.monotonic()
         self._attempts = 0
         self._misses = 0
@@ -179,7 +215,7 @@ class QuizSession:
         self._solution_shown = False
         self._last_feedback: Feedback | None = None
         if self._shown is not None:
-            self._shown(seed)
+            self._shown(self._variant.seed)
 
     def _follow_up(self, feedback: Feedback) -> Feedback:
         """Apply a counted attempt: solved, or a miss that unlocks a hint or reveals the solution."""

@@ -32,6 +32,12 @@ from ce_tutor.lessons.schema import Choice, Normal, Option, ParamSpec, QuizStep,
 from ce_tutor.lessons.values import compute, round_value
 
 
+#: The work one draw of a variant may do, all its redraws included: CPU seconds, and values and characters
+#: produced. A draw of a shipped quiz takes a few milliseconds.
+DRAW_BUDGET_S = 1.0
+DRAW_BUDGET_OUTPUT = 1_000_000
+
+
 class VariantError(Exception):
     """A quiz cannot be drawn: a lesson problem that ``ce-tutor check`` reports.
 
@@ -116,10 +122,25 @@ def draw_variant(
     """Draw the variant of ``step`` that ``seed`` gives; raise VariantError if the quiz cannot be drawn.
 
     Values are redrawn (from the same generator) until every ``require`` condition holds, at most
-    ``max_redraws`` times. ``index`` is only recorded: the seed alone decides the values.
+    ``max_redraws`` times, and within DRAW_BUDGET_S seconds of work in all (a slow require that rarely
+    holds is a VariantError, not minutes of redraws). ``index`` is only recorded: the seed alone decides
+    the values.
     """
     if max_redraws < 0:
         raise ValueError(f"max_redraws must be 0 or more, got {max_redraws}")
+    budget = formula.Budget(DRAW_BUDGET_S, DRAW_BUDGET_OUTPUT, "drawing this quiz")
+    try:
+        with budget:
+            return _draw(step, lesson_env, lesson_id, seed, index, max_redraws)
+    except formula.WorkLimitExceeded as exc:
+        if exc.budget is not budget:
+            raise  # a budget around this one ran out, or the work was cancelled: not this quiz's problem
+        raise VariantError(f"{exc} (with all its redraws); make its require conditions hold more often") from None
+
+
+def _draw(
+    step: QuizStep, lesson_env: Mapping[str, object], lesson_id: str, seed: int, index: int, max_redraws: int
+) -> Variant:
     values = _values_meeting_requirements(step, lesson_env, random.Random(seed), max_redraws)
     choices = step.choices or []
     order = option_order(seed, len(choices)) if step.shuffle else tuple(range(len(choices)))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
@@ -39,6 +40,15 @@ def tutor_commands() -> type[Provider]:
 
 
 SIXTEEN_COLOUR_THEME = "ansi-dark"
+
+
+class SavingChanged(Message):
+    """Progress stopped (``problem``) or started again (``None``) being saved. Posted, not called: the store
+    may hear of it in a step's worker thread, and only the app's own thread may touch the screen."""
+
+    def __init__(self, problem: str | None) -> None:
+        super().__init__()
+        self.problem = problem
 
 
 class TutorApp(App[None]):
@@ -124,7 +134,7 @@ class TutorApp(App[None]):
         if library.warnings:
             self.tell("\n".join(library.warnings), "Progress file", "warning")
         if library.store is not None:
-            library.store.on_saving_change = self._saving_changed
+            library.store.on_saving_change = lambda problem: self.post_message(SavingChanged(problem))
             if library.store.not_saving is not None:
                 self._retry_saving_soon()
         if library.store_error:
@@ -149,8 +159,9 @@ class TutorApp(App[None]):
 
             self.push_screen(ResumeScreen(safe(lesson.title, one_line=True), where), resume)
 
-    def _saving_changed(self, problem: str | None) -> None:
+    def on_saving_changed(self, message: SavingChanged) -> None:
         """Said once when progress stops being saved (the session goes on), and once when it works again."""
+        problem = message.problem
         if problem is not None:
             self.tell(problem, "Progress not saved", "error")
             self._retry_saving_soon()
@@ -299,6 +310,15 @@ class TutorApp(App[None]):
         if action == "help":  # "?" is a character while typing an answer
             return not isinstance(self.focused, Input)
         return True
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Exit, first stopping any lesson work still running in a worker thread (so the app closes at
+        once instead of waiting for it)."""
+        for screen in self.screen_stack:
+            cancel = getattr(screen, "cancel_work", None)
+            if cancel is not None:
+                cancel()
+        super().exit(*args, **kwargs)
 
     def on_unmount(self) -> None:
         if self.library is not None:

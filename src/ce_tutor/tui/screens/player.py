@@ -8,15 +8,22 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.widgets import Input
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, Static
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.widgets.footer import TutorFooter
+from ce_tutor.tui.widgets.quiz import QuizView
 from ce_tutor.tui.widgets.step_header import StepHeader
-from ce_tutor.tui.widgets.steps import step_view
+from ce_tutor.tui.widgets.steps import StepWork, step_view
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.player import LessonRun
+
+#: How long a step may compute before the player says it is working on it.
+COMPUTING_NOTICE_S = 0.3
 
 
 class PlayerScreen(TutorScreen[str | None]):
@@ -30,13 +37,17 @@ class PlayerScreen(TutorScreen[str | None]):
         Binding("right", "next", "Next", show=False),
         Binding("p", "previous", "Back"),
         Binding("left", "previous", "Back", show=False),
-        Binding("escape", "leave", "Lessons"),
+        # While a step computes (in a worker thread), Esc must answer at once: a priority binding runs in
+        # the app's own message loop, not in this screen's, which is waiting for the step. (check_action
+        # leaves Esc to the answer box while one is focused.)
+        Binding("escape", "leave", "Lessons", priority=True),
     ]
 
     def __init__(self, run: LessonRun, *, ascii: bool = False) -> None:
         super().__init__()
         self.run = run
         self.ascii = ascii
+        self.work: StepWork | None = None  #: the step being computed, while it is
 
     def compose(self) -> ComposeResult:
         yield StepHeader()
@@ -47,15 +58,35 @@ class PlayerScreen(TutorScreen[str | None]):
         await self.show_step()
 
     async def show_step(self) -> None:
-        """Replace the step view with the run's current step, and focus it (which updates the footer)."""
+        """Replace the step view with the run's current step, and focus it (which updates the footer).
+
+        The step is computed in a worker thread, awaited in the step container's own message loop: this
+        screen's loop stays free to paint (the header, "Working out this step…" when it takes a while) and
+        the app's to answer keys."""
         run = self.run
         header = self.query_one(StepHeader)
         header.lesson = run.lesson.title
         header.step_title = run.step.title or ""
         header.index, header.total = run.index, run.n_steps
+        self.cancel_work()  # the step on its way out is computed for nobody
         body = self.query_one("#step")
         await body.remove_children()
-        view = step_view(run, ascii=self.ascii)
+        notice = Static("Working out this step… (Esc goes back to the lessons)", id="computing", markup=False)
+        notice.display = False  # shown only if the step takes a while, so that a quick one does not flicker
+        await body.mount(notice)
+        timer = self.set_timer(COMPUTING_NOTICE_S, lambda: setattr(notice, "display", True))
+        work = self.work = StepWork(run)
+        body.call_later(self._fill, body, work, timer)
+
+    async def _fill(self, body: Widget, work: StepWork, timer: Timer) -> None:
+        """In ``body``'s message loop: wait for the step's work, then show it."""
+        done = await self._compute(work)
+        timer.stop()
+        if done is None or not self.is_attached or work.index != self.run.index or self.work is not work:
+            return  # cancelled (the learner left or quit), or moved on: the next step is on its way
+        self.work = None
+        view = step_view(self.run, ascii=self.ascii, work=done)
+        await body.remove_children()
         await body.mount(view)
         # A quiz's answer box takes focus only when the learner moves into it (Enter or Tab): n pressed
         # quickly through the steps must move on, never type "nn" into the box.
@@ -65,25 +96,60 @@ class PlayerScreen(TutorScreen[str | None]):
         # once the new step is painted, keeps the peak RSS of a lesson about 3 MiB lower.
         self.call_after_refresh(gc.collect)
 
-    async def action_next(self) -> None:
+    async def _compute(self, work: StepWork) -> StepWork | None:
+        """Compute a step in a worker thread, so that the app keeps answering keys (Ctrl+Q, Esc) meanwhile.
+
+        Returns None if the work was cancelled (see :meth:`cancel_work`)."""
+        from ce_tutor.formula import WorkLimitExceeded
+
+        def compute() -> StepWork | None:
+            try:
+                return work.compute()
+            except WorkLimitExceeded:  # only cancelling raises it
+                return None
+
+        try:
+            worker = self.run_worker(compute, thread=True, group="step", exit_on_error=False)
+            return await worker.wait()
+        except WorkerCancelled:
+            return None
+        except WorkerFailed as failed:  # a bug, not a lesson problem: the app's crash handler logs it
+            raise failed.error from None
+
+    def cancel_work(self) -> None:
+        """Stop whatever this screen is computing (the learner is leaving, or the app is closing)."""
+        if self.work is not None:
+            self.work.cancel()
+        for view in self.query(QuizView):
+            view.cancel_work()
+
+    def on_unmount(self) -> None:
+        self.cancel_work()
+
+    # Key bindings run their actions in the app's message loop: an action that awaited a step's work would
+    # hold every other key (Ctrl+Q included) until it ended. So they hand the step to this screen's loop.
+    def action_next(self) -> None:
         if self.run.next():
-            await self.show_step()
+            self.call_later(self.show_step)
 
     def action_finish(self) -> None:
         self.run.next()  # on the last step this marks the lesson complete
         self.dismiss(self.run.lesson.id)
 
-    async def action_previous(self) -> None:
+    def action_previous(self) -> None:
         if self.run.previous():
-            await self.show_step()
+            self.call_later(self.show_step)
 
     def action_leave(self) -> None:
+        self.cancel_work()
         self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not super().check_action(action, parameters):
             return False
         typing = isinstance(self.focused, Input)
+        if action == "leave":  # a priority binding: leave Esc to the answer box while one is focused
+            return not typing
         if action == "finish":
             return self.run.is_last and not typing
         if action == "next":

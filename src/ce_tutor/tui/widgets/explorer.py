@@ -21,9 +21,15 @@ from ce_tutor.tui.widgets.markdown import LessonMarkdown
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.explore import Explorer
+    from ce_tutor.lessons.plots import PlotData
     from ce_tutor.lessons.schema import Param
 
 SLIDER_WIDTH = 21
+
+
+#: The work one move of an explorer's parameter may do for its lines and text (its plot is computed apart).
+NUDGE_BUDGET_S = 0.5
+NUDGE_BUDGET_OUTPUT = 200_000
 
 
 def decimals(step: float) -> int:
@@ -145,7 +151,12 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
             for _ in range(max(1, len(self.explorer.step.show))):  # one widget a line (a problem needs one)
                 yield Static(markup=False)
         if self.has_plot:
-            yield LessonPlot(self.explorer.plot, ascii=self.ascii)
+            yield LessonPlot(self._plot, ascii=self.ascii)
+
+    def _plot(self, max_points: int) -> PlotData | None:
+        from ce_tutor.tui.widgets.steps import within_plot_budget
+
+        return within_plot_budget(lambda: self.explorer.plot(max_points))
 
     def on_mount(self) -> None:
         self.show_values()
@@ -159,9 +170,12 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
                 row.low, row.high = ends
                 row.refresh()
             row.value = self.explorer.values[param.name]
-        try:
-            lines, text = self.explorer.lines(), self.explorer.text()
-        except ValueError as exc:  # a lesson problem at these values: say so, and let the learner move on
+        from ce_tutor.formula import Budget, WorkLimitExceeded
+
+        try:  # on the app's thread, one key press at a time: bounded well under a second
+            with Budget(NUDGE_BUDGET_S, NUDGE_BUDGET_OUTPUT, "this explorer"):
+                lines, text = self.explorer.lines(), self.explorer.text()
+        except (ValueError, WorkLimitExceeded) as exc:  # a lesson problem at these values: say so, move on
             lines, text = [f"✗ Cannot compute this: {exc}"], self._text
         box = self.query_one("#lines")
         box.display = any(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -12,12 +13,18 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Input, Static
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from ce_tutor.text import safe
 from ce_tutor.tui.widgets.markdown import LessonMarkdown
 
 if TYPE_CHECKING:
-    from ce_tutor.quiz import Feedback, QuizSession
+    from ce_tutor.formula import Budget
+    from ce_tutor.quiz import Feedback, QuizSession, Variant
+
+#: The work drawing new numbers may do (all the variants it tries, with their redraws).
+NEW_VARIANT_BUDGET_S = 5.0
+NEW_VARIANT_BUDGET_OUTPUT = 3_000_000
 
 #: Every verdict has a symbol and a word, so it reads without colour too.
 VERDICT_LABELS = {
@@ -112,6 +119,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         super().__init__()
         self.session = session
         self._typed_ahead = False
+        self._drawing: Budget | None = None  #: the budget of a draw of new numbers in progress
 
     def compose(self) -> ComposeResult:
         yield LessonMarkdown(id="prompt")
@@ -202,11 +210,56 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         self.show_state()
         self.call_after_refresh(self.scroll_to_widget, self.query_one("#solution"))
 
-    async def action_new_variant(self) -> None:
-        self.session.new_variant()
+    def action_new_variant(self) -> None:
+        # Run in this widget's own message loop, not in the app's (where key bindings run): waiting there
+        # for the draw would hold every other key, Ctrl+Q included.
+        self.call_later(self.new_variant)
+
+    async def new_variant(self) -> None:
+        """Draw fresh numbers in a worker thread (a quiz whose require rarely holds can take a while); a
+        draw that fails leaves the quiz as it was and says so on the screen."""
+        if self._drawing is not None:
+            return  # one draw at a time
+        from ce_tutor.formula import Budget
+
+        budget = self._drawing = Budget(NEW_VARIANT_BUDGET_S, NEW_VARIANT_BUDGET_OUTPUT, "drawing new numbers")
+        try:
+            worker = self.run_worker(partial(self._draw, budget), thread=True, group="variant", exit_on_error=False)
+            outcome = await worker.wait()
+        except WorkerCancelled:
+            outcome = None
+        except WorkerFailed as failed:  # not a lesson problem, but a failed draw still only costs a message
+            outcome = f"something went wrong ({failed.error})"
+        finally:
+            self._drawing = None
+        if outcome is None or not self.is_attached:  # cancelled: the learner left or quit
+            return
+        if isinstance(outcome, str):
+            self.notify(f"No new numbers could be drawn: {outcome}. Carry on with these.",
+                        title="New numbers", severity="warning", timeout=6)
+            return
+        self.session.use_variant(outcome)
         await self.show_variant()
         self.show_state()
         self.answer_box.focus()
+
+    def _draw(self, budget: Budget) -> Variant | str | None:
+        """In the worker thread: the next variant, or why there is none (None: cancelled)."""
+        from ce_tutor.formula import WorkLimitExceeded
+        from ce_tutor.quiz import VariantError
+
+        try:
+            with budget:
+                return self.session.draw_next_variant()
+        except WorkLimitExceeded as exc:
+            return None if exc.reason == "cancelled" else str(exc)
+        except (VariantError, ValueError) as exc:
+            return str(exc)
+
+    def cancel_work(self) -> None:
+        """Stop a draw in progress (the learner is leaving, or the app is closing)."""
+        if self._drawing is not None:
+            self._drawing.cancel()
 
     def action_leave_box(self) -> None:
         self._typed_ahead = False

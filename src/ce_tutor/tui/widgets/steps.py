@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +16,8 @@ from ce_tutor.tui.widgets.explorer import ExplorerView
 from ce_tutor.tui.widgets.plot import LessonPlot
 from ce_tutor.tui.widgets.quiz import QuizView
 from ce_tutor.tui.widgets.markdown import LessonMarkdown
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.player import LessonRun
@@ -73,7 +76,27 @@ class PlotView(Vertical):
     def _compute(self, max_points: int) -> PlotData:
         from ce_tutor.lessons.plots import compute_plot
 
-        return compute_plot(self.spec, self.env, max_points=max_points)
+        return within_plot_budget(lambda: compute_plot(self.spec, self.env, max_points=max_points))
+
+
+#: The work computing one plot may do (it runs when the plot is laid out or resized, on the app's thread).
+PLOT_BUDGET_S = 1.0
+PLOT_BUDGET_OUTPUT = 1_000_000
+
+
+def within_plot_budget(compute: Callable[[], T]) -> T:
+    """``compute()`` within the plot budget; running out is a ValueError, which LessonPlot shows in place
+    of the plot."""
+    from ce_tutor.formula import Budget, WorkLimitExceeded
+
+    budget = Budget(PLOT_BUDGET_S, PLOT_BUDGET_OUTPUT, "this plot")
+    try:
+        with budget:
+            return compute()
+    except WorkLimitExceeded as exc:
+        if exc.budget is not budget:
+            raise
+        raise ValueError(str(exc)) from None
 
 
 class StepProblem(Static):
@@ -89,22 +112,79 @@ class StepProblem(Static):
         self.border_title = "✗ This step cannot be shown"
 
 
-def step_view(run: LessonRun, *, ascii: bool) -> Widget:
-    """The widget that shows ``run``'s current step (or the problem that stops it from being shown)."""
+#: The work computing one step for the screen may do (its texts, explorer values and quiz draw), on top
+#: of each formula's own deadline: CPU seconds, and values and characters produced.
+STEP_BUDGET_S = 3.0
+STEP_BUDGET_OUTPUT = 1_000_000
+
+
+class StepWork:
+    """The heavy part of showing a step, run off the UI thread: ``compute`` renders its text, draws its
+    quiz and computes its explorer's values (all kept by the lesson run), under a budget that
+    :meth:`cancel` stops from the UI thread (when the learner leaves or quits)."""
+
+    def __init__(self, run: LessonRun) -> None:
+        from ce_tutor.formula import Budget
+
+        self.run = run
+        self.index = run.index
+        self.budget = Budget(STEP_BUDGET_S, STEP_BUDGET_OUTPUT, "this step")
+        self.text = ""
+        self.problem: str | None = None
+
+    def cancel(self) -> None:
+        self.budget.cancel()
+
+    def compute(self) -> StepWork:
+        """Compute the step; a problem (a lesson error, the budget running out) is kept in ``problem``.
+
+        Raises WorkLimitExceeded only when cancelled."""
+        from ce_tutor.formula import WorkLimitExceeded
+        from ce_tutor.quiz import VariantError
+
+        run, step = self.run, self.run.lesson.steps[self.index]
+        try:
+            with self.budget:
+                if isinstance(step, (ProseStep, PlotStep)):
+                    self.text = run.render(step.text)
+                elif isinstance(step, ExploreStep):
+                    explorer = run.explorer(self.index)
+                    explorer.lines()  # kept by the explorer until a parameter moves
+                    explorer.text()
+                elif isinstance(step, QuizStep):
+                    run.quiz(self.index)
+        except (ValueError, VariantError) as exc:
+            self.problem = str(exc)
+        except WorkLimitExceeded as exc:
+            if exc.reason == "cancelled":
+                raise
+            message = str(exc)
+            self.problem = f"{message[:1].upper()}{message[1:]}."
+        return self
+
+
+def step_view(run: LessonRun, *, ascii: bool, work: StepWork | None = None) -> Widget:
+    """The widget that shows ``run``'s current step (or the problem that stops it from being shown).
+
+    ``work`` is the step's :class:`StepWork`, already computed (off the UI thread); without it the step
+    is computed here."""
     from ce_tutor.quiz import VariantError
 
+    work = work if work is not None and work.index == run.index else StepWork(run).compute()
+    if work.problem is not None:
+        return StepProblem(work.problem)
     try:
-        return _view(run, ascii)
+        return _view(run, ascii, work)
     except (ValueError, VariantError) as exc:
         return StepProblem(str(exc))
 
 
-def _view(run: LessonRun, ascii: bool) -> Widget:
+def _view(run: LessonRun, ascii: bool, work: StepWork) -> Widget:
     step = run.step
     if isinstance(step, ProseStep):
-        return ProseView(run.render(step.text))
+        return ProseView(work.text)
     if isinstance(step, PlotStep):
-        return PlotView(run.render(step.text), step.plot, run.env, ascii=ascii)
+        return PlotView(work.text, step.plot, run.env, ascii=ascii)
     if isinstance(step, ExploreStep):
         return ExplorerView(run.explorer(), has_plot=step.plot is not None, ascii=ascii)
     if isinstance(step, QuizStep):
