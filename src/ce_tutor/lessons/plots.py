@@ -51,6 +51,8 @@ class PlotData:
     categories: tuple[str, ...] | None
     y_min: float | None
     y_max: float | None
+    y_scale: str = "linear"
+    orientation: str = "horizontal"
 
 
 # Parsing is the slow part of a formula, and explorers recompute the same plot on every key press.
@@ -78,6 +80,8 @@ def compute_plot(spec: PlotSpec, env: Mapping[str, object], max_points: int | No
         categories=categories,
         y_min=_limit(spec.y_min, env, "y_min"),
         y_max=_limit(spec.y_max, env, "y_max"),
+        y_scale=spec.y_scale,
+        orientation=spec.orientation,
     )
 
 
