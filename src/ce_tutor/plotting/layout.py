@@ -452,7 +452,7 @@ def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     if not wide:
         lo, hi = widen_to_ticks(lo, hi, 5, a_lo is not None, a_hi is not None)
 
-    entries = [(bar_glyph(i, ascii) if (ascii or n_s > 1) else EIGHTHS[-1] + "█", f"s{i}", _clean(s.name))
+    entries = [(bar_glyph(i, ascii) if (ascii or n_s > 1) else "█", f"s{i}", _clean(s.name))
                for i, s in enumerate(series)]
     for j, m in enumerate(data.markers):
         entries.append((marker_glyph(j, ascii), f"m{j}", f"{_clean(m.label)}: {number(m.y, ascii)}"))

@@ -129,9 +129,16 @@ class LessonPlot(Widget):
 
     def _styles(self) -> dict[str, Style | str]:
         app = self.app
+
+        def color(variable: str, **kw: bool) -> Style:
+            try:
+                return Style.parse(theme_color(app, variable)) + Style(**kw)
+            except Exception:  # noqa: BLE001 - a theme colour Rich cannot read (one with alpha): no colour
+                return Style(**kw)
+
         styles: dict[str, Style | str] = {
-            "axis": Style.parse(theme_color(app, "foreground-muted", "default")) + Style(dim=True),
-            "tick": theme_color(app, "foreground", "default"),
+            "axis": Style(dim=True),
+            "tick": "",
             "label": Style(italic=True),
             "title": Style(bold=True),
             "legend": "",
@@ -140,7 +147,7 @@ class LessonPlot(Widget):
             "note": Style(italic=True),
         }
         for i, variable in enumerate(SERIES_COLORS):
-            styles[f"s{i}"] = theme_color(app, variable)
+            styles[f"s{i}"] = color(variable)
         for i, variable in enumerate(MARKER_COLORS):
-            styles[f"m{i}"] = Style.parse(theme_color(app, variable)) + Style(bold=True)
+            styles[f"m{i}"] = color(variable, bold=True)
         return styles
