@@ -118,15 +118,16 @@ def test_layout_properties(plot, size, ascii):
     arrows = ASCII_ARROWS if ascii else ARROWS
     for place in canvas.markers:
         m = plot.markers[place.index]
-        assert canvas.chars[place.row][place.col] == place.glyph
+        if not any(o.index > place.index and (o.row, o.col) == (place.row, place.col) for o in canvas.markers):
+            assert canvas.chars[place.row][place.col] == place.glyph
         if place.arrow is None:
             assert place.glyph == marker_glyph(place.index, ascii)
-            assert place.col == left + canvas.x_axis.cell(m.x)
+            assert abs(place.col - (left + canvas.x_axis.cell(m.x))) == (1 if place.moved else 0)
             assert place.row == top + h - 1 - canvas.y_axis.cell(m.y)
         else:
             assert place.glyph == arrows[place.arrow]
             edge = {"up": place.row == top, "down": place.row == top + h - 1,
-                    "left": place.col == left, "right": place.col == left + w - 1}
+                    "left": place.col <= left + place.moved, "right": place.col >= left + w - 1 - place.moved}
             assert edge[place.arrow]
 
 
@@ -171,6 +172,13 @@ def test_a_marker_beyond_the_plot_is_an_arrow_at_the_edge_and_said_in_the_legend
     (place,) = canvas.markers
     assert place.arrow == "up" and place.row == canvas.data_box[1]
     assert "far: 50 ▲ off the plot" in to_text(canvas)
+
+
+def test_two_markers_on_one_cell_are_both_drawn():
+    canvas = layout(data(curve(), markers=[PlotMarker("a", 0.5, 0.69), PlotMarker("b", 0.5, 0.7)]), 78, 14)
+    first, second = canvas.markers
+    assert (first.row, first.col + 1) == (second.row, second.col) and second.moved
+    assert canvas.chars[first.row][first.col] == "●" and canvas.chars[second.row][second.col] == "◆"
 
 
 def test_a_clipped_curve_is_marked_where_it_leaves_the_plot():

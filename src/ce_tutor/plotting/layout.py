@@ -67,6 +67,7 @@ class MarkerPlace:
     col: int
     glyph: str
     arrow: str | None  # "up", "down", "left" or "right" when the marker lies beyond the plot
+    moved: bool = False  # one column aside, because an earlier marker holds the cell its value maps to
 
 
 @dataclass
@@ -378,8 +379,14 @@ def _curves(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
         arrow = ("up" if yside > 0 else "down" if yside < 0 else "right" if xside > 0 else "left" if xside < 0
                  else None)
         glyph = arrows[arrow] if arrow else marker_glyph(j, ascii)
+        moved = False
+        if canvas.styles[row][col].startswith("m"):  # two markers on one cell: the later one steps aside
+            for aside in (col + 1, col - 1):
+                if left <= aside < left + cols and not canvas.styles[row][aside].startswith("m"):
+                    col, moved = aside, True
+                    break
         canvas.put(row, col, glyph, f"m{j}")
-        canvas.markers.append(MarkerPlace(j, row, col, glyph, arrow))
+        canvas.markers.append(MarkerPlace(j, row, col, glyph, arrow, moved))
         if arrow:  # say so in the legend
             _mark_entry(flowed, j, f" {glyph} off the plot")
 
