@@ -1,0 +1,76 @@
+"""Every plot of every shipped lesson as the learner sees it at 80x24, compared with reviewed screenshots.
+
+One case a plot step (a caption above its plot) and an explorer step, and each explorer again with every
+slider at its minimum and at its maximum. The cases come from the shipped lessons, so a new lesson's
+plots are covered without editing this file. Update with
+``pytest -n 0 tests/tui/test_plot_snapshots.py --snapshot-update`` after looking at each one as a PNG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from textual.pilot import Pilot
+from tui_helpers import loaded, make_app
+
+from ce_tutor.lessons.loader import validate
+from ce_tutor.lessons.schema import ExploreStep, Lesson, PlotStep
+
+pytestmark = pytest.mark.slow
+
+LESSON_DIR = Path(__file__).resolve().parents[2] / "lessons"
+
+
+def _cases() -> list[tuple[str, str, int, str | None]]:
+    """(case id, lesson id, step index, None or "min"/"max" for an explorer's sliders)."""
+    cases = []
+    for path in sorted(LESSON_DIR.glob("*.yaml")):
+        lesson = validate(Lesson, yaml.safe_load(path.read_text(encoding="utf-8")))
+        for i, step in enumerate(lesson.steps):
+            if isinstance(step, PlotStep):
+                cases.append((f"{lesson.id}-{i + 1}-plot", lesson.id, i, None))
+            elif isinstance(step, ExploreStep):
+                for corner in (None, "min", "max"):
+                    suffix = f"-{corner}" if corner else ""
+                    cases.append((f"{lesson.id}-{i + 1}-explore{suffix}", lesson.id, i, corner))
+    return cases
+
+
+CASES = _cases()
+
+
+def at_step(index: int, corner: str | None):
+    async def run_before(pilot: Pilot[Any]) -> None:
+        from ce_tutor.tui.screens.player import PlayerScreen
+        from ce_tutor.tui.widgets.explorer import ExplorerView
+
+        await loaded(pilot)
+        await pilot.pause()
+        player = pilot.app.screen
+        assert isinstance(player, PlayerScreen)
+        player.run.go(index)
+        await player.show_step()
+        await pilot.pause()
+        if corner is not None:
+            view = player.query_one(ExplorerView)
+            for param in view.explorer.params:
+                view.explorer.set(param.name, param.min if corner == "min" else param.max)
+            view.show_values()
+        pilot.app.clear_notifications()  # "this lesson builds on ...": not what these pictures are about
+        await pilot.pause()
+
+    return run_before
+
+
+def test_every_shipped_lesson_with_plots_is_covered():
+    assert {lesson for _, lesson, _, _ in CASES} == {"softmax", "neg-log-p", "total-cross-entropy", "ce-vs-ssr",
+                                                     "gradient-descent"}
+
+
+@pytest.mark.parametrize("case,lesson,index,corner", CASES, ids=[c[0] for c in CASES])
+def test_plot_screen(case, lesson, index, corner, snap_compare, tmp_path):
+    app = make_app(tmp_path, lessons=[LESSON_DIR], lesson=lesson)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=at_step(index, corner))
