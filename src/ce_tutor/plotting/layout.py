@@ -158,7 +158,7 @@ def _flow(entries: list[tuple[str, str, str]], width: int, right: str | None) ->
         if col + len(entry) > width:
             rows.append([])
             col = 0
-        rows[-1].append((col, key, style))
+        rows[-1].append((col, key + " ", style))  # the space goes with the key: the text starts on a glyph
         rows[-1].append((col + len(key) + 1, entry[len(key) + 1:], "legend"))
         col += len(entry) + 3
     if right:

@@ -138,10 +138,10 @@ class LessonPlot(Widget):
 
         styles: dict[str, Style | str] = {
             "axis": Style(dim=True),
-            "tick": "",
+            "tick": color("foreground"),
             "label": Style(italic=True),
             "title": Style(bold=True),
-            "legend": "",
+            "legend": color("foreground"),
             "value": Style(bold=True),
             "clip": Style(bold=True),
             "note": Style(italic=True),
