@@ -74,3 +74,65 @@ def test_every_shipped_lesson_with_plots_is_covered():
 def test_plot_screen(case, lesson, index, corner, snap_compare, tmp_path):
     app = make_app(tmp_path, lessons=[LESSON_DIR], lesson=lesson)
     assert snap_compare(app, terminal_size=(80, 24), run_before=at_step(index, corner))
+
+
+@pytest.mark.parametrize("case,lesson,index,corner", CASES, ids=[c[0] for c in CASES])
+def test_every_plot_has_room_at_80x24(case, lesson, index, corner, tmp_path):
+    """A data area of at least 8 rows for every curve (every bar for bar plots), and an explorer's sliders,
+    values and plot on one screen: nothing to scroll."""
+    import asyncio
+
+    from ce_tutor.tui.widgets.explorer import ExplorerView
+    from ce_tutor.tui.widgets.plot import LessonPlot
+
+    app = make_app(tmp_path, lessons=[LESSON_DIR], lesson=lesson)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await at_step(index, corner)(pilot)
+            plot = app.screen.query_one(LessonPlot)
+            plot.render()
+            assert plot.canvas is not None and plot.data is not None
+            _, _, _, rows = plot.canvas.data_box
+            if plot.data.kind == "bar":
+                assert rows >= len(plot.data.categories or ()) * len(plot.data.series)
+            else:
+                assert rows >= 8, "\n".join(plot.canvas.lines())
+            for view in app.screen.query(ExplorerView):
+                assert view.max_scroll_y == 0
+                assert plot.region.bottom <= app.screen.region.bottom - 1  # above the footer
+
+    asyncio.run(scenario())
+
+
+def test_the_explorer_text_folds_at_80x24_and_t_unfolds_it(tmp_path):
+    import asyncio
+
+    from textual.widgets import Markdown, Static
+
+    from ce_tutor.tui.widgets.explorer import ExplorerView
+
+    index = next(i for _, lesson, i, corner in CASES if lesson == "softmax" and corner is None and i > 4)
+    app = make_app(tmp_path, lessons=[LESSON_DIR], lesson="softmax")
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await at_step(index, None)(pilot)
+            view = app.screen.query_one(ExplorerView)
+            fold, text = view.query_one("#fold", Static), view.query_one(Markdown)
+            assert view.folded and fold.display and not text.display
+            assert "(t: all the text)" in str(fold.render())
+            await pilot.press("t")
+            assert not view.folded and text.display and not fold.display
+            await pilot.press("t")
+            assert view.folded
+
+    asyncio.run(scenario())
+    tall = make_app(tmp_path / "tall", lessons=[LESSON_DIR], lesson="softmax")
+
+    async def roomy() -> None:
+        async with tall.run_test(size=(100, 40)) as pilot:
+            await at_step(index, None)(pilot)
+            assert not tall.screen.query_one(ExplorerView).folded  # room enough: the whole text
+
+    asyncio.run(roomy())
