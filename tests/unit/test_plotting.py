@@ -82,7 +82,8 @@ def plots(draw, values=finite):
     limits = st.one_of(st.none(), values)
     return PlotData(kind=kind, title=draw(st.one_of(st.none(), st.just("a title"))), x_label="x", y_label="y",
                     series=series, markers=markers, categories=categories, y_min=draw(limits),
-                    y_max=draw(limits), y_scale=draw(st.sampled_from(["linear", "log"])) if kind != "bar" else "linear")
+                    y_max=draw(limits), y_scale=draw(st.sampled_from(["linear", "log"])) if kind != "bar" else "linear",
+                    orientation=draw(st.sampled_from(["horizontal", "vertical"])))
 
 
 sizes = st.tuples(st.integers(20, 120), st.integers(5, 30))
@@ -208,6 +209,21 @@ def test_bars_have_eighth_cell_ends_values_and_groups_side_by_side():
     assert lines[versicolor + 1].rstrip().endswith("0")  # q's bar on its own row, under p's
     ascii_text = to_text(layout(plot, 78, 14, ascii=True))
     assert "#" in ascii_text and "=" in ascii_text
+
+
+def test_vertical_bars_stand_on_the_axis_with_eighth_tops_values_above_and_series_tags():
+    plot = PlotData(kind="bar", title="t", x_label="species", y_label="p",
+                    series=(PlotSeries("p", np.arange(2.0), np.array([0.57, 0.07])),
+                            PlotSeries("q", np.arange(2.0), np.array([0.9, 0.23]))),
+                    markers=(), categories=("Setosa", "Virginica"), y_min=0, y_max=1, orientation="vertical")
+    canvas = layout(plot, 60, 14)
+    text = to_text(canvas)
+    assert all(v in text for v in ("0.57", "0.07", "0.9", "0.23")) and "Setosa" in text and "Virginica" in text
+    assert any(ch in text for ch in "▁▂▃▄▅▆▇")
+    axis_row = canvas.data_box[1] + canvas.data_box[3]
+    assert canvas.lines()[axis_row].count("●") == 2 and canvas.lines()[axis_row].count("◆") == 2
+    for v, _, row in canvas.y_ticks:  # ticks on the rows their values map to
+        assert row == axis_row - 1 - canvas.y_axis.cell(v)
 
 
 def test_a_bar_beyond_the_range_is_clipped_with_a_mark():

@@ -142,9 +142,9 @@ class PlotSpec:
     y_scale: Annotated[Literal["linear", "log"], Field(
         description="log: a logarithmic y axis, for curves over several powers of ten (line and scatter "
                     "plots; values <= 0 are left out)")] = "linear"
-    orientation: Annotated[Literal["horizontal"], Field(
-        description="bar plots: bars run across, one row a bar, grouped by category when there are several "
-                    "series")] = "horizontal"
+    orientation: Annotated[Literal["horizontal", "vertical"], Field(
+        description="bar plots: horizontal (default) bars run across, one row a bar; vertical bars stand up, "
+                    "one column a bar; grouped by category when there are several series")] = "horizontal"
 
     def __post_init__(self) -> None:
         if self.kind == "bar" and self.y_scale == "log":

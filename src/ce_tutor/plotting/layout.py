@@ -36,6 +36,8 @@ ASCII_ARROWS = {"up": "^", "down": "v", "left": "<", "right": ">"}
 CLIP = ("↑", "↓")
 ASCII_CLIP = ("!", "!")
 EIGHTHS = " ▏▎▍▌▋▊▉"
+#: The lower eighths, for bars that stand up (``orientation: vertical``).
+LOWER_EIGHTHS = " ▁▂▃▄▅▆▇"
 ASCII_BARS = ("#", "=", "*", "+", "o", "%")
 FRAME = {"v": "│", "h": "─", "corner": "└", "ytick": "┤", "xtick": "┬"}
 ASCII_FRAME = {"v": "|", "h": "-", "corner": "+", "ytick": "+", "xtick": "+"}
@@ -136,6 +138,8 @@ def layout(data: PlotData, width: int, height: int, *, ascii: bool = False) -> C
     if width < 20 or height < 5:
         return message(width, height, f"Too small to draw a plot ({width}×{height}); make the window larger.")
     if data.kind == "bar":
+        if getattr(data, "orientation", "horizontal") == "vertical":
+            return _columns(data, width, height, ascii)
         return _bars(data, width, height, ascii)
     return _curves(data, width, height, ascii)
 
@@ -443,12 +447,10 @@ def _clip_marks(canvas: Canvas, xu: np.ndarray, yu: np.ndarray, i: int, ascii: b
 
 
 # -- bars ------------------------------------------------------------------------------------------------------
-def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
-    """Horizontal bars, one row a series, grouped by category, with eighth-cell ends and the value after."""
+def _bar_values(data: PlotData) -> tuple[list[str], list[list[float]], float, float]:
+    """Categories, values (one list a series) and the value range of a bar plot (0 always in it)."""
     cats = [_clean(c) for c in (data.categories or ())]
-    series = data.series
-    n_s = max(len(series), 1)
-    values = [[float(s.y[k]) if k < len(s.y) else math.nan for k in range(len(cats))] for s in series]
+    values = [[float(s.y[k]) if k < len(s.y) else math.nan for k in range(len(cats))] for s in data.series]
     flat = np.array([v for row in values for v in row], dtype=float)
     fin = flat[np.isfinite(flat)]
     a_lo = data.y_min if data.y_min is not None and math.isfinite(data.y_min) else None
@@ -458,6 +460,14 @@ def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     lo, hi, wide = drawable_range(lo, hi)
     if not wide:
         lo, hi = widen_to_ticks(lo, hi, 5, a_lo is not None, a_hi is not None)
+    return cats, values, lo, hi
+
+
+def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
+    """Horizontal bars, one row a series, grouped by category, with eighth-cell ends and the value after."""
+    cats, values, lo, hi = _bar_values(data)
+    series = data.series
+    n_s = max(len(series), 1)
 
     entries = [(bar_glyph(i, ascii) if (ascii or n_s > 1) else "█", f"s{i}", _clean(s.name))
                for i, s in enumerate(series)]
@@ -537,6 +547,94 @@ def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
         _name_in_legend(canvas, flowed, v_name, axis_row + 2 + len(flowed))
     for k, row_entries in enumerate(flowed):
         r = axis_row + 2 + k
+        canvas.legend_rows.append(r)
+        for col, text, style in row_entries:
+            canvas.put(r, col, text, style)
+    return canvas
+
+
+def _columns(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
+    """Bars that stand up: a column a series, grouped by category, eighth-cell tops, the value above."""
+    cats, values, lo, hi = _bar_values(data)
+    series = data.series
+    n_s = max(len(series), 1)
+    entries = [(bar_glyph(i, ascii) if (ascii or n_s > 1) else "█", f"s{i}", _clean(s.name))
+               for i, s in enumerate(series)]
+    for j, m in enumerate(data.markers):
+        entries.append((marker_glyph(j, ascii), f"m{j}", f"{_clean(m.label)}: {number(m.y, ascii)}"))
+    flowed = _flow(entries, width, _clean(data.x_label) + (" ->" if ascii else " →"))
+    rows = height - 3 - len(flowed)
+    texts = [[number(v, ascii) for v in row] for row in values]
+    if not cats or rows < MIN_DATA_ROWS + 1:
+        return message(width, height, f"Too small to draw these bars ({width}×{height}); make the window larger.")
+    sub = 1 if ascii else 8
+    probe = Axis(lo, hi, rows - 1, sub)  # the top row is kept for the values above the bars
+    step, cells = _y_ticks(probe, rows - 1)
+    labels = [(v, tick_label(v, step, ascii), c) for v, c in cells]
+    wy = min(max([len(t) for _, t, _ in labels] + [1]), 10)
+    left = wy + 1
+    cols = width - left - 1
+    group = cols // len(cats)
+    bw = max(1, min(max(len(t) for row in texts for t in row), (group - 2) // n_s))
+    if group < n_s + 1:
+        return message(width, height, f"Too narrow to draw these {len(cats)} groups of bars ({width} columns).")
+    canvas = Canvas(width, height)
+    canvas.y_axis = probe
+    top = 1
+    canvas.data_box = (left, top, cols, rows)
+    _header(canvas, _clean(data.y_label) + (" ^" if ascii else " ↑"), _clean(data.title) if data.title else None)
+    frame = ASCII_FRAME if ascii else FRAME
+    bottom = top + rows - 1  # the row of the lowest cell
+
+    def position(v: float) -> int:
+        u = probe.share(v)
+        u = 0.0 if u < 0 or math.isnan(u) else min(u, 1.0)
+        return to_cell(u, (rows - 1) * sub, 1)
+
+    zero = position(0.0)
+    for k, cat in enumerate(cats):
+        start = left + k * group + max((group - n_s * bw) // 2, 0)
+        for i in range(n_s):
+            col = start + i * bw
+            v = values[i][k] if i < len(values) else math.nan
+            top_row = bottom - zero // sub
+            if not math.isnan(v):
+                p = position(v)
+                fill = ASCII_BARS[i % 6] if ascii else "█"
+                if v > 0:
+                    length = p - zero + 1
+                    full, part = divmod(length, sub)
+                    for r in range(full):
+                        canvas.put(bottom - zero // sub - r, col, fill * bw, f"s{i}")
+                    top_row = bottom - zero // sub - full
+                    if part and not ascii:
+                        canvas.put(top_row, col, LOWER_EIGHTHS[part] * bw, f"s{i}")
+                        top_row -= 1
+                elif v < 0:
+                    for r in range(bottom - zero // sub + 1, bottom - p // sub + 1):
+                        canvas.put(r, col, fill * bw, f"s{i}")
+                if probe.side(v) > 0:
+                    canvas.put(top + 1, col, (ASCII_ARROWS if ascii else ARROWS)["up"] * bw, "clip")
+                    top_row = top
+            text = texts[i][k][: max(bw, 1) + (1 if i == n_s - 1 else 0)]
+            canvas.put(max(top_row, top), col, text, "value")
+        canvas.put(bottom + 2, left + k * group + max((group - len(cat[: group - 1])) // 2, 0), cat[: group - 1],
+                   "label")
+    for r in range(top, bottom + 1):
+        canvas.put(r, wy, frame["v"], "axis")
+    for v, text, c in labels:
+        row = bottom - c
+        canvas.put(row, wy, frame["ytick"], "axis")
+        canvas.put(row, wy - len(text[:wy]), text[:wy], "tick")
+        canvas.y_ticks.append((v, text[:wy], row))
+    canvas.put(bottom + 1, wy, frame["corner"] + frame["h"] * (cols + 1), "axis")
+    if n_s > 1 and not ascii:  # each bar's series tag under it, so no colour is needed to tell them apart
+        for k in range(len(cats)):
+            start = left + k * group + max((group - n_s * bw) // 2, 0)
+            for i in range(n_s):
+                canvas.put(bottom + 1, start + i * bw + (bw - 1) // 2, bar_glyph(i, ascii), f"s{i}")
+    for k, row_entries in enumerate(flowed):
+        r = bottom + 3 + k
         canvas.legend_rows.append(r)
         for col, text, style in row_entries:
             canvas.put(r, col, text, style)
