@@ -175,6 +175,12 @@ def test_a_marker_beyond_the_plot_is_an_arrow_at_the_edge_and_said_in_the_legend
     assert "far: 50 ▲ off the plot" in to_text(canvas)
 
 
+def test_a_marker_label_that_ends_with_its_value_is_not_given_it_twice():
+    plot = data(curve(), markers=[PlotMarker("start: 2.67", 0.5, 2.67), PlotMarker("x = 1", 0.6, 1.0)])
+    text = to_text(layout(plot, 78, 14))
+    assert "● start: 2.67   " in text and "2.67: 2.67" not in text and "◆ x = 1: 1" in text
+
+
 def test_two_markers_on_one_cell_are_both_drawn():
     canvas = layout(data(curve(), markers=[PlotMarker("a", 0.5, 0.69), PlotMarker("b", 0.5, 0.7)]), 78, 14)
     first, second = canvas.markers
@@ -230,7 +236,7 @@ def test_a_bar_beyond_the_range_is_clipped_with_a_mark():
     plot = data(PlotSeries("p", np.arange(2.0), np.array([2.0, math.inf])), kind="bar", categories=("a", "b"),
                 y_min=0, y_max=1)
     lines = layout(plot, 60, 10).lines()
-    assert lines[1].rstrip().endswith("▶ 2") and "∞" in lines[3]
+    assert lines[1].rstrip().endswith("▶ 2") and lines[4].rstrip().endswith("▶ ∞")
 
 
 # -- in words -------------------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def test_series_and_markers_are_told_apart_by_glyph_alone(plot_id, data, size, a
     for s in data.series:
         assert s.name in legend
     for j, m in enumerate(data.markers):
-        assert f"{marker_glyph(j, ascii)} {m.label}:" in legend
+        assert f"{marker_glyph(j, ascii)} {m.label}" in legend
     # Markers: every one is drawn, at its value or at the edge with an arrow.
     if data.kind != "bar":
         assert len(canvas.markers) == len(data.markers)

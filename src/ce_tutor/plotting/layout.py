@@ -119,6 +119,12 @@ class Canvas:
         return left <= col < left + w and top <= row < top + h
 
 
+def _marker_text(label: str, y: float, ascii: bool) -> str:
+    """A marker's legend text: its label and its value (unless the label already shows it)."""
+    label, value = _clean(label), number(y, ascii)
+    return label if label.endswith(f": {value}") else f"{label}: {value}"
+
+
 def message(width: int, height: int, text: str) -> Canvas:
     """A canvas that says ``text`` (wrapped) instead of a plot."""
     canvas = Canvas(max(width, 0), max(height, 0))
@@ -306,7 +312,7 @@ def _curves(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
                 text += f" ({clip[0] if above else clip[1]} runs on {where})"
         entries.append((series_glyph(i, ascii), f"s{i}", text))
     for j, m in enumerate(data.markers):
-        entries.append((marker_glyph(j, ascii), f"m{j}", f"{_clean(m.label)}: {number(m.y, ascii)}"))
+        entries.append((marker_glyph(j, ascii), f"m{j}", _marker_text(m.label, m.y, ascii)))
     for note in notes:
         entries.append(("*" if ascii else "※", "legend", note))
     x_name = _clean(data.x_label) + (" ->" if ascii else " →")
@@ -472,7 +478,7 @@ def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     entries = [(bar_glyph(i, ascii) if (ascii or n_s > 1) else "█", f"s{i}", _clean(s.name))
                for i, s in enumerate(series)]
     for j, m in enumerate(data.markers):
-        entries.append((marker_glyph(j, ascii), f"m{j}", f"{_clean(m.label)}: {number(m.y, ascii)}"))
+        entries.append((marker_glyph(j, ascii), f"m{j}", _marker_text(m.label, m.y, ascii)))
     v_name = _clean(data.y_label) + (" ->" if ascii else " →")
     flowed = _flow(entries, width, None)
     bar_rows = len(cats) * n_s
@@ -481,6 +487,7 @@ def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
         return message(width, height, f"Too small to draw these {bar_rows} bars ({width}×{height}); "
                                       "make the window larger.")
     gap = 1 if free >= bar_rows + len(cats) - 1 else 0
+    thick = max(1, min(2, (free - gap * (len(cats) - 1)) // bar_rows))  # two rows a bar where there is room
     texts = [[number(v, ascii) for v in row] for row in values]
     vw = max(len(t) for row in texts for t in row) + 1
     wl = min(max(len(c) for c in cats), 16)
@@ -497,7 +504,7 @@ def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     _header(canvas, _clean(data.x_label), _clean(data.title) if data.title else None)
     frame = ASCII_FRAME if ascii else FRAME
     top = 1
-    rows_used = bar_rows + gap * (len(cats) - 1)
+    rows_used = bar_rows * thick + gap * (len(cats) - 1)
     canvas.data_box = (left, top, cols, rows_used)
 
     def position(v: float) -> int:
@@ -539,7 +546,11 @@ def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
                 elif axis.side(v) < 0:
                     canvas.put(row, left, (ASCII_ARROWS if ascii else ARROWS)["left"], "clip")
             canvas.put(row, end_col + 1, texts[i][k] if i < len(texts) else "", "value")
-            row += 1
+            for extra in range(1, thick):  # a thicker bar: the same cells again, without the words
+                for c in range(axis_col, left + cols):
+                    if canvas.styles[row][c] in (f"s{i}", "clip", "axis"):
+                        canvas.put(row + extra, c, canvas.chars[row][c], canvas.styles[row][c])
+            row += thick
         row += gap if k < len(cats) - 1 else 0
     axis_row = top + rows_used
     canvas.put(axis_row, axis_col, frame["corner"] + frame["h"] * cols, "axis")
@@ -561,7 +572,7 @@ def _columns(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     entries = [(bar_glyph(i, ascii) if (ascii or n_s > 1) else "█", f"s{i}", _clean(s.name))
                for i, s in enumerate(series)]
     for j, m in enumerate(data.markers):
-        entries.append((marker_glyph(j, ascii), f"m{j}", f"{_clean(m.label)}: {number(m.y, ascii)}"))
+        entries.append((marker_glyph(j, ascii), f"m{j}", _marker_text(m.label, m.y, ascii)))
     flowed = _flow(entries, width, _clean(data.x_label) + (" ->" if ascii else " →"))
     rows = height - 3 - len(flowed)
     texts = [[number(v, ascii) for v in row] for row in values]
