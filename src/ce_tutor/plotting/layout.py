@@ -487,7 +487,9 @@ def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
         return message(width, height, f"Too small to draw these {bar_rows} bars ({width}×{height}); "
                                       "make the window larger.")
     gap = 1 if free >= bar_rows + len(cats) - 1 else 0
-    thick = max(1, min(2, (free - gap * (len(cats) - 1)) // bar_rows))  # two rows a bar where there is room
+    # Two rows a bar only with room to spare (a plot step, not an explorer at 80x24, where every repainted
+    # row costs bytes on each key press).
+    thick = 2 if free >= 2 * bar_rows + gap * (len(cats) - 1) + 2 else 1
     texts = [[number(v, ascii) for v in row] for row in values]
     vw = max(len(t) for row in texts for t in row) + 1
     wl = min(max(len(c) for c in cats), 16)

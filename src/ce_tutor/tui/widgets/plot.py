@@ -28,7 +28,7 @@ class LessonPlot(Widget):
 
     The numbers are computed and laid out in :meth:`recompute` (when the widget's width changes, or when
     its owner says the values changed), never in :meth:`render`, which only colours the grid laid out
-    last. After a recomputation only the rows that changed are repainted, so an explorer step sends little
+    last. After a recomputation only the parts of rows that changed are repainted, so an explorer step sends little
     to the terminal.
     """
 
@@ -84,8 +84,11 @@ class LessonPlot(Widget):
             return
         width = self.size.width
         for y, (old, new) in enumerate(zip(before, after, strict=True)):
-            if old != new:
-                self.refresh(Region(0, y, width, 1))
+            if old != new:  # repaint only the span of the row that changed
+                old, new = old.ljust(width), new.ljust(width)
+                first = next(x for x in range(width) if old[x] != new[x])
+                last = next(x for x in range(width - 1, -1, -1) if old[x] != new[x])
+                self.refresh(Region(first, y, last - first + 1, 1))
 
     def _layout(self) -> None:
         from ce_tutor.plotting import layout
