@@ -10,6 +10,7 @@ Style keys: ``s0``.. (series), ``m0``.. (markers), ``axis``, ``tick``, ``title``
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -355,7 +356,7 @@ def _curves(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
         xu, yu = x_axis.shares(x[keep]), y_axis.shares(y[keep])
         glyph = "braille" if not ascii and SERIES_GLYPHS[i % 6] == "braille" else series_glyph(i, ascii)
         lines = data.kind == "line"
-        drawn = _plotext.curve_rows(xu, yu, cols, rows, glyph, lines=lines)
+        drawn = _curve_rows(xu.tobytes(), yu.tobytes(), cols, rows, glyph, lines)
         for r, text in enumerate(drawn):
             for c, ch in enumerate(text):
                 if ch != " ":
@@ -416,6 +417,13 @@ def _name_in_legend(canvas: Canvas, flowed: list[list[tuple[int, str, str]]], na
         flowed[-1].append((col, name, "label"))
     elif spare < canvas.height:
         canvas.put(spare, col, name, "label")
+
+
+@functools.lru_cache(maxsize=32)
+def _curve_rows(x: bytes, y: bytes, cols: int, rows: int, glyph: str, lines: bool) -> tuple[str, ...]:
+    """plotext's rows for a curve, kept for the next key press: an explorer's curves rarely change when a
+    slider moves (only its markers do), and plotext takes milliseconds a curve."""
+    return tuple(_plotext.curve_rows(np.frombuffer(x), np.frombuffer(y), cols, rows, glyph, lines=lines))
 
 
 def _mark_entry(flowed: list[list[tuple[int, str, str]]], j: int, extra: str) -> None:
