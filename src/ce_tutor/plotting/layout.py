@@ -143,7 +143,7 @@ def message(width: int, height: int, text: str) -> Canvas:
 def layout(data: PlotData, width: int, height: int, *, ascii: bool = False) -> Canvas:
     """Lay ``data`` out on ``width`` × ``height`` cells. Never raises for any numbers in ``data``."""
     if width < 20 or height < 5:
-        return message(width, height, f"Too small to draw a plot ({width}×{height}); make the window larger.")
+        return message(width, height, f"Too small to draw a plot ({width}x{height}); make the window larger.")
     if data.kind == "bar":
         if getattr(data, "orientation", "horizontal") == "vertical":
             return _columns(data, width, height, ascii)
@@ -272,7 +272,7 @@ def _curves(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
         return v
     pool = np.concatenate([usable(y) for y in ys] + [usable(np.array([m.y for m in data.markers], dtype=float))])
     if log and any(np.any(np.isfinite(y) & (y <= 0)) for y in ys):
-        notes.append("values ≤ 0 left out (log scale)")
+        notes.append(f"values {'<=' if ascii else '≤'} 0 left out (log scale)")
 
     def author(value: float | None) -> float | None:
         if value is None or not math.isfinite(value):
@@ -324,7 +324,7 @@ def _curves(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     for reserve in (0, 1):  # a row of its own for the x axis name, if it fits nowhere else
         rows = height - 3 - len(flowed) - reserve
         if rows < MIN_DATA_ROWS:
-            return message(width, height, f"Too small to draw this plot ({width}×{height}); "
+            return message(width, height, f"Too small to draw this plot ({width}x{height}); "
                                           "make the window larger.")
         y_axis = Axis(y_lo, y_hi, rows, sub_y, log)
         y_step, y_cells = _y_ticks(y_axis, rows)
@@ -492,7 +492,7 @@ def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     bar_rows = len(cats) * n_s
     free = height - 3 - len(flowed)
     if bar_rows == 0 or free < bar_rows:
-        return message(width, height, f"Too small to draw these {bar_rows} bars ({width}×{height}); "
+        return message(width, height, f"Too small to draw these {bar_rows} bars ({width}x{height}); "
                                       "make the window larger.")
     gap = 1 if free >= bar_rows + len(cats) - 1 else 0
     # Two rows a bar only with room to spare (a plot step, not an explorer at 80x24, where every repainted
@@ -587,7 +587,7 @@ def _columns(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     rows = height - 3 - len(flowed)
     texts = [[number(v, ascii) for v in row] for row in values]
     if not cats or rows < MIN_DATA_ROWS + 1:
-        return message(width, height, f"Too small to draw these bars ({width}×{height}); make the window larger.")
+        return message(width, height, f"Too small to draw these bars ({width}x{height}); make the window larger.")
     sub = 1 if ascii else 8
     probe = Axis(lo, hi, rows - 1, sub)  # the top row is kept for the values above the bars
     step, cells = _y_ticks(probe, rows - 1)
