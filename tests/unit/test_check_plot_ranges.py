@@ -69,3 +69,28 @@ def test_a_curve_wholly_outside_its_range_is_reported_with_the_explorer_setting(
 
 def test_the_shipped_lessons_draw_as_written():
     assert check_paths(None, variants=5) == []
+
+
+def test_the_schema_offers_y_scale_and_orientation():
+    from ce_tutor.lessons.loader import json_schema
+
+    plot = json_schema()["$defs"]["PlotSpec"]["properties"]
+    assert plot["y_scale"]["enum"] == ["linear", "log"] and plot["y_scale"]["default"] == "linear"
+    assert plot["orientation"]["enum"] == ["horizontal", "vertical"]
+    assert "bar" in plot["orientation"]["description"]
+
+
+def test_a_bar_plot_cannot_have_a_log_scale(tmp_path):
+    problems = found(tmp_path, """\
+        steps:
+          - type: plot
+            plot:
+              kind: bar
+              x_label: x
+              y_label: y
+              y_scale: log
+              categories: [a]
+              series:
+                - {name: s, y: "[1]"}
+        """)
+    assert len(problems) == 1 and "log scale" in problems[0][1] and problems[0][0] is not None
