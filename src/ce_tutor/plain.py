@@ -223,17 +223,21 @@ class PlainTutor:
             self.quiz(run)
 
     def show_plot(self, data: PlotData) -> None:
-        import plotext
+        """The plot's title, the plot in words (each series' glyph named), then the chart in ASCII glyphs.
 
-        from ce_tutor.plotting import describe, draw
+        The chart is as wide as the terminal (80 columns when not a terminal) and left out when
+        ``self.charts`` is False (``--no-charts``).
+        """
+        from ce_tutor.plotting import describe, layout, to_text
 
-        plotext.clear_figure()
-        plotext.theme("clear")
-        plotext.plotsize(self.width, 18)
-        draw(plotext, data, ascii=True)
-        chart = plotext.uncolorize(plotext.build())
-        self.say(chart.translate(ASCII_FRAME) if self.ascii else chart)
-        self.say("\n".join(describe(data)))
+        words = describe(data, ascii=True)
+        self.say(words[0])
+        self.say("\n".join(words[1:]))
+        if not getattr(self, "charts", True):
+            return
+        width = self.width if self.stdout.isatty() else 80
+        chart = to_text(layout(data, width, 18, ascii=True))
+        self.say(chart)
 
     def explore(self, run: LessonRun) -> None:
         step = run.step

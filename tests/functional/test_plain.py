@@ -219,7 +219,7 @@ def test_a_broken_lesson_of_ones_own_is_shown_with_messages_not_a_crash(tmp_path
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr and "unexpected error" not in result.stderr
     assert "This step cannot be shown: in {nope}: unknown name 'nope'" in result.stdout
-    assert "s: no finite values to plot." in result.stdout
+    assert "s (drawn with *): no finite values to plot." in result.stdout
     assert "unknown name 'nope2'" in result.stdout
     assert "Lesson complete: Broken demo." in result.stdout
 

@@ -642,12 +642,16 @@ def test_plots_in_an_ansi_theme_use_the_terminals_colours(tmp_path):
     async def scenario(pilot):
         await open_first_lesson(pilot, steps_forward=1)
         plot = app.screen.query_one(LessonPlot)
-        assert plot.theme == "clear"  # plotext's theme of the terminal's default colours
+        curve = plot._styles()["s0"]
+        assert curve.color is not None and curve.color.name == "color(4)"  # the terminal's own blue
+        assert any(span.style == curve for span in plot.render().spans)
         assert plot_colors(app, ("primary", "foreground")) == (4,)  # ANSI blue; the default is no colour
         assert theme_color(app, "foreground") == "default" and theme_color(app, "error") == "color(1)"
         app.theme = "nord"
         await pilot.pause()
-        assert plot.theme == "auto" and all(isinstance(c, tuple) for c in plot_colors(app, ("primary",)))
+        curve = plot._styles()["s0"]
+        assert curve.color is not None and curve.color.triplet is not None
+        assert any(span.style == curve for span in plot.render().spans)  # repainted in the new theme
 
     play(app, scenario)
 

@@ -266,6 +266,14 @@ class _LessonCheck:
         for j, series in enumerate(data.series):
             if not len(series.y):
                 self._report((*at, "series", j, "y"), "gives no finite point to plot" + (f" ({when})" if when else ""))
+        self._plot_ranges(at, data, when)
+
+    def _plot_ranges(self, at: At, data: PlotData, when: str = "") -> None:
+        """Plot ranges that cannot be drawn as written (a y range of no height, a log scale from 0...)."""
+        from ce_tutor.lessons.plots import range_problems
+
+        for inside, message in range_problems(data):
+            self._report((*at, *inside), message + (f" ({when})" if when else ""))
 
     def _explore(self, at: At, step: ExploreStep, known: set[str], env: dict[str, object] | None) -> None:
         before = self.broken

@@ -51,6 +51,8 @@ class PlotData:
     categories: tuple[str, ...] | None
     y_min: float | None
     y_max: float | None
+    y_scale: str = "linear"
+    orientation: str = "horizontal"
 
 
 # Parsing is the slow part of a formula, and explorers recompute the same plot on every key press.
@@ -78,6 +80,8 @@ def compute_plot(spec: PlotSpec, env: Mapping[str, object], max_points: int | No
         categories=categories,
         y_min=_limit(spec.y_min, env, "y_min"),
         y_max=_limit(spec.y_max, env, "y_max"),
+        y_scale=spec.y_scale,
+        orientation=spec.orientation,
     )
 
 
@@ -181,3 +185,31 @@ def _limit(value: float | str | None, env: Mapping[str, object], name: str) -> f
     if not np.isfinite(limit):
         raise PlotError(f"must be a finite number, not {template.format_value(limit)}", (name,))
     return limit
+
+
+def range_problems(data: PlotData) -> list[tuple[tuple[Any, ...], str]]:
+    """Ranges of a computed plot that cannot be drawn as the author asked, as (path in the spec, message).
+
+    The renderer never fails on them (it widens a range of no height, leaves out what a log scale cannot
+    show); ``ce-tutor check`` reports them so that the author fixes the lesson.
+    """
+    found: list[tuple[tuple[Any, ...], str]] = []
+    lo, hi = data.y_min, data.y_max
+    fmt = template.format_value
+    if lo is not None and hi is not None:
+        if not lo < hi:
+            found.append((("y_max",), f"y_max ({fmt(hi)}) must be above y_min ({fmt(lo)}): there is no range to draw"))
+        elif hi / 2 - lo / 2 <= max(abs(lo), abs(hi)) * 1e-9 or hi / 2 - lo / 2 < 1e-150:
+            found.append((("y_max",), f"the y range {fmt(lo)} to {fmt(hi)} is too narrow to draw"))
+    if data.y_scale == "log":
+        if lo is not None and lo <= 0:
+            found.append((("y_min",), f"a log scale starts above 0, not at {fmt(lo)}"))
+        for j, series in enumerate(data.series):
+            if len(series.y) and not np.any(series.y > 0):
+                found.append((("series", j, "y"), "has no value above 0, so a log scale shows nothing of it"))
+    if data.kind != "bar":
+        for j, series in enumerate(data.series):
+            y = series.y
+            if len(y) and ((hi is not None and np.all(y > hi)) or (lo is not None and np.all(y < lo))):
+                found.append((("series", j, "y"), "lies wholly outside y_min..y_max, so none of it is seen"))
+    return found

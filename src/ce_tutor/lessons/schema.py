@@ -141,8 +141,16 @@ class PlotSpec:
     markers: Annotated[list[Marker], Field(max_length=6)] = field(default_factory=list)
     y_min: NumberOrFormula | None = None
     y_max: NumberOrFormula | None = None
+    y_scale: Annotated[Literal["linear", "log"], Field(
+        description="log: a logarithmic y axis, for curves over several powers of ten (line and scatter "
+                    "plots; values <= 0 are left out)")] = "linear"
+    orientation: Annotated[Literal["horizontal", "vertical"], Field(
+        description="bar plots: horizontal (default) bars run across, one row a bar; vertical bars stand up, "
+                    "one column a bar; grouped by category when there are several series")] = "horizontal"
 
     def __post_init__(self) -> None:
+        if self.kind == "bar" and self.y_scale == "log":
+            raise ValueError("a bar plot cannot have a log scale (bars start at 0)")
         if self.kind == "line" and self.x is None:
             raise ValueError("a line plot needs an x range (x: {min: ..., max: ...})")
         if self.kind == "bar" and not self.categories:

@@ -105,10 +105,15 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
     DEFAULT_CSS = """
     ExplorerView { padding: 0 1; scrollbar-size-vertical: 1; }
     ExplorerView #params { height: auto; }
-    ExplorerView #lines { height: auto; margin: 1 0 0 2; }
-    ExplorerView LessonPlot { height: 1fr; min-height: 8; }
+    ExplorerView #lines { height: auto; margin: 0 0 0 2; }
+    ExplorerView LessonPlot { height: 1fr; min-height: 12; }
     ExplorerView Markdown { margin: 0; padding: 0; }
+    ExplorerView #fold { height: 1; color: $text-muted; }
     """
+
+    #: Below this many rows the text is folded to its first line (t unfolds it), so that sliders, values
+    #: and a plot with a data area of 8 rows fit on one 80x24 screen.
+    FOLD_BELOW = 32
 
     BINDINGS = [
         Binding("right", "nudge(1)", "Move", key_display="←→"),
@@ -120,11 +125,13 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
         Binding("down,tab", "choose(1)", "Value", key_display="↑↓"),
         Binding("up,shift+tab", "choose(-1)", "Value", show=False),
         Binding("0,r", "reset", "Reset", show=False),
+        Binding("t", "fold", "Text", show=False),
         Binding("home", "scroll_home", show=False),
         Binding("end", "scroll_end", show=False),
     ]
 
     selected: reactive[int] = reactive(0, init=False)
+    folded: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, explorer: Explorer, *, has_plot: bool, ascii: bool = False) -> None:
         super().__init__()
@@ -137,6 +144,7 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
 
     def compose(self) -> ComposeResult:
         if self._text:
+            yield Static(self._summary(), id="fold", markup=False)
             yield LessonMarkdown(self._text)
         params = self.explorer.params
         bounds = [self._bounds(p) for p in params]
@@ -161,6 +169,23 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
     def on_mount(self) -> None:
         self.show_values()
         self.watch_selected(self.selected)
+        self.folded = self.has_plot and self.app.size.height < self.FOLD_BELOW
+        self.watch_folded(self.folded)
+
+    def _summary(self) -> str:
+        """The text's first line, and how to see the rest."""
+        first = next((line.strip() for line in self._text.splitlines() if line.strip()), "")
+        return f"{first.replace('**', '').replace('`', '')}  (t: all the text)"
+
+    def watch_folded(self, folded: bool) -> None:
+        for fold in self.query("#fold"):
+            fold.display = folded
+        for text in self.query(LessonMarkdown):
+            text.display = not folded
+
+    def action_fold(self) -> None:
+        if self._text:
+            self.folded = not self.folded
 
     def show_values(self) -> None:
         """Push the explorer's current values down to the rows, the lines and the plot."""
@@ -187,6 +212,7 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
         if text and self._text and text != self._text:
             self._text = text
             self.query_one(LessonMarkdown).update(text)
+            self.query_one("#fold", Static).update(self._summary())
         for plot in self.query(LessonPlot):
             plot.recompute()
 

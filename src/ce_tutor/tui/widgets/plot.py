@@ -1,35 +1,35 @@
-"""A lesson plot: computed ``PlotData`` drawn with plotext, in the app theme's colours."""
+"""A lesson plot: a computed ``PlotData`` laid out by ``ce_tutor.plotting``, in the app theme's colours."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
 from textual.geometry import Region
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
-from ce_tutor.plotting import draw
-from ce_tutor.tui.colors import is_ansi_theme, plot_colors
+from ce_tutor.tui.colors import theme_color
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.plots import PlotData
+    from ce_tutor.plotting import Canvas
 
-#: The theme colours of the series, in order.
+#: The theme colours of the series and of the markers, in order.
 SERIES_COLORS = ("primary", "accent", "success", "error", "secondary", "warning")
-#: plotext's frame and tick characters, and their plain-ASCII stand-ins (for ``--ascii``).
-_ASCII_FRAME = str.maketrans("─│┌┐└┘├┤┬┴┼", "-|+++++++++")
+MARKER_COLORS = ("warning", "error", "success", "accent", "secondary", "primary")
 
 
-class LessonPlot(PlotextPlot):
+class LessonPlot(Widget):
     """Draws what ``compute(max_points)`` returns.
 
-    The numbers are computed in :meth:`recompute` (when the widget's width changes, or when its owner
-    says the values changed), never in :meth:`render`, which only hands out the picture drawn last. After
-    a recomputation only the rows that changed are repainted, so an explorer step sends little to the
-    terminal.
+    The numbers are computed and laid out in :meth:`recompute` (when the widget's width changes, or when
+    its owner says the values changed), never in :meth:`render`, which only colours the grid laid out
+    last. After a recomputation only the parts of rows that changed are repainted, so an explorer step sends little
+    to the terminal.
     """
 
     DEFAULT_CSS = """
@@ -44,29 +44,31 @@ class LessonPlot(PlotextPlot):
         self.ascii = ascii
         self.data: PlotData | None = None
         self.problem: str | None = None
+        self.canvas: Canvas | None = None
         self._points = 0
-        self._drawn: tuple[object, ...] = ()
+        self._laid_out: tuple[object, ...] = ()
         self._picture = Text()
+        self._painted: tuple[object, ...] = ()
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._follow_theme())
-        self._follow_theme()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
     def on_unmount(self) -> None:
         # The signal's list of subscribers holds the plot (through its callback) until the theme next
         # changes: without this, every plot of a lesson stayed alive, with its picture, to the end.
         self.app.theme_changed_signal.unsubscribe(self)
 
-    def _follow_theme(self) -> None:
-        """plotext's "clear" theme (the terminal's own colours) for ANSI themes, else the app's colours."""
-        self.theme = "clear" if is_ansi_theme(self.app) else "auto"
-
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._points:
             self.recompute()
 
+    @property
+    def plain_glyphs(self) -> bool:
+        """ASCII glyphs (``--ascii``). Without colour the Unicode glyphs tell series and markers apart too."""
+        return self.ascii
+
     def recompute(self) -> None:
-        """Compute the plot again (about one point per column), draw it, and repaint the rows that changed."""
+        """Compute the plot again (about one point per column), lay it out, repaint the rows that changed."""
         if not self.size.width:  # not laid out yet: the first resize computes it
             return
         self._points = self.size.width
@@ -74,30 +76,81 @@ class LessonPlot(PlotextPlot):
             self.data, self.problem = self._compute(max(self._points, 2)), None
         except ValueError as exc:  # a lesson problem (ce-tutor check finds it): say so in place of the plot
             self.data, self.problem = None, f"This plot cannot be drawn: {exc}"
-        before, size = self._picture.split(), self.size
-        self._draw()
-        after = self._picture.split()
-        if len(before) != len(after):
+        before = self.canvas.lines() if self.canvas is not None else None
+        self._layout()
+        after = self.canvas.lines() if self.canvas is not None else None
+        if before is None or after is None or len(before) != len(after):
             self.refresh()
             return
+        width = self.size.width
         for y, (old, new) in enumerate(zip(before, after, strict=True)):
-            if old != new:
-                self.refresh(Region(0, y, size.width, 1))
+            if old != new:  # repaint only the span of the row that changed
+                old, new = old.ljust(width), new.ljust(width)
+                first = next(x for x in range(width) if old[x] != new[x])
+                last = next(x for x in range(width - 1, -1, -1) if old[x] != new[x])
+                self.refresh(Region(first, y, last - first + 1, 1))
+
+    def _layout(self) -> None:
+        from ce_tutor.plotting import layout
+
+        size = self.size
+        if self.data is None or size.area == 0:
+            self.canvas = None
+        else:
+            self.canvas = layout(self.data, size.width, size.height, ascii=self.plain_glyphs)
+        self._laid_out = (size, self.plain_glyphs)
+        self._painted = ()
 
     def render(self) -> RenderResult:
-        if self._drawn != (self.size, self.app.theme):  # resized, or the theme changed
-            self._draw()
+        if self.size.width and self._points != self.size.width:  # shown before its first resize event
+            self._points = self.size.width
+            try:
+                self.data, self.problem = self._compute(max(self._points, 2)), None
+            except ValueError as exc:
+                self.data, self.problem = None, f"This plot cannot be drawn: {exc}"
+            self._laid_out = ()
+        if self._laid_out != (self.size, self.plain_glyphs):  # resized in height only
+            self._layout()
+        key = (id(self.canvas), self.app.theme)
+        if self._painted != key:
+            self._picture = self._paint()
+            self._painted = key
         return self._picture
 
-    def _draw(self) -> None:
-        if self.data is None or self.size.area == 0:
-            self._picture = Text(self.problem or "", style="italic")
-        else:
-            draw(self.plt, self.data, ascii=self.ascii or self.app.no_color,
-                 colors=plot_colors(self.app, SERIES_COLORS))
-            picture = super().render()
-            assert isinstance(picture, Text)
-            if self.ascii:
-                picture.plain = picture.plain.translate(_ASCII_FRAME)
-            self._picture = picture
-        self._drawn = (self.size, self.app.theme)
+    def _paint(self) -> Text:
+        """The laid-out grid as Rich text, each style key in its theme colour."""
+        if self.canvas is None:
+            return Text(self.problem or "", style="italic")
+        styles = self._styles()
+        text = Text(no_wrap=True, overflow="crop", end="")
+        for row in range(self.canvas.height):
+            for chunk, key in self.canvas.runs(row):
+                text.append(chunk, styles.get(key))
+            if row < self.canvas.height - 1:
+                text.append("\n")
+        return text
+
+    def _styles(self) -> dict[str, Style | str]:
+        app = self.app
+
+        def color(variable: str, **kw: bool) -> Style:
+            try:
+                return Style.parse(theme_color(app, variable)) + Style(**kw)
+            except Exception:  # noqa: BLE001 - a theme colour Rich cannot read (one with alpha): no colour
+                return Style(**kw)
+
+        styles: dict[str, Style | str] = {
+            "axis": Style(dim=True),
+            "tick": color("foreground"),
+            "label": Style(italic=True),
+            "title": Style(bold=True),
+            "legend": color("foreground"),
+            "value": Style(bold=True),
+            "clip": Style(bold=True),
+            "note": Style(italic=True),
+        }
+        for i, variable in enumerate(SERIES_COLORS):
+            styles[f"s{i}"] = color(variable)
+        for i, variable in enumerate(MARKER_COLORS):
+            styles[f"m{i}"] = color(variable, bold=True)
+        return styles
