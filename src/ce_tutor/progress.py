@@ -38,6 +38,7 @@ EXPORT_FORMAT = "ce-tutor-progress"
 EXPORT_VERSION = 1
 BUSY_TIMEOUT_S = 5.0
 CORRECT = "correct"
+HINT = "hint"  # the verdict of a row that records a hint the learner asked for
 
 #: Schema migrations; entry ``i`` takes ``PRAGMA user_version`` from ``i`` to ``i + 1``. Append only.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -261,12 +262,13 @@ class ProgressStore:
         return [_attempt(row) for row in rows]
 
     def quiz_stats(self, lesson_id: str | None = None) -> list[QuizStats]:
-        """Attempt and ``"correct"`` counts per quiz, sorted by lesson then quiz."""
+        """Attempt and ``"correct"`` counts per quiz, sorted by lesson then quiz (asked-for hints, recorded
+        with the verdict ``"hint"``, are not attempts)."""
         rows = self._read(
             """SELECT lesson_id, quiz_id, COUNT(*) AS attempts, SUM(verdict = :correct) AS correct
-               FROM attempts WHERE :lesson IS NULL OR lesson_id = :lesson
+               FROM attempts WHERE (:lesson IS NULL OR lesson_id = :lesson) AND verdict != :hint
                GROUP BY lesson_id, quiz_id ORDER BY lesson_id, quiz_id""",
-            {"lesson": lesson_id, "correct": CORRECT},
+            {"lesson": lesson_id, "correct": CORRECT, "hint": HINT},
         )
         return [QuizStats(r["lesson_id"], r["quiz_id"], r["attempts"], r["correct"]) for r in rows]
 

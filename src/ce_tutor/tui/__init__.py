@@ -19,6 +19,8 @@ class AppOptions:
     theme: str | None = None
     ascii: bool = False
     lesson: str | None = None
+    class_dir: Path | None = None  # a class session (ce-tutor serve): ask who the learner is first
+    roster: Path | None = None  # in a class session, learners sign in with a join code from this file
 
 
 def run(options: AppOptions) -> int:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from ce_tutor.lessons.catalog import Catalog
     from ce_tutor.tui.library import Library
+    from ce_tutor.tui.screens.who import Learner
 
 # Only what the first frame needs is imported above; the rest is imported when first used, so that the
 # app starts as fast as a bare Textual app.
@@ -62,6 +63,8 @@ class TutorApp(App[None]):
         self.library: Library | None = None
         self.crash_log: Path | None = None
         self.browser = BrowserScreen()
+        self._learner_known = False
+        self._waiting: Catalog | None = None
         if options.theme:
             self.theme = options.theme
         elif self.console.color_system in ("standard", "windows"):
@@ -78,7 +81,23 @@ class TutorApp(App[None]):
         return self.browser
 
     def on_mount(self) -> None:
+        if self.options.class_dir is not None:
+            from ce_tutor.tui.screens.who import WhoScreen
+
+            self.push_screen(WhoScreen(self.options.class_dir, self.options.roster), self._signed_in)
         self.call_after_refresh(self.run_worker, self._load, "load", thread=True)
+
+    def _signed_in(self, learner: Learner | None) -> None:
+        """A class session: the learner is known, so their progress can be opened."""
+        if learner is None:
+            return
+        self.options.data_dir, self.options.seed = learner.data_dir, learner.seed
+        self.sub_title = learner.name
+        self.tell(f"Signed in as {learner.name}. Your progress is saved as you go.", "Welcome")
+        self._learner_known = True
+        if self._waiting is not None:
+            catalog, self._waiting = self._waiting, None
+            self.call_after_refresh(self._loaded, catalog)  # once the sign-in screen has gone
 
     def _load(self) -> Catalog:
         from ce_tutor.tui.library import load_lessons
@@ -94,6 +113,9 @@ class TutorApp(App[None]):
         from ce_tutor.tui.library import open_library
         from ce_tutor.tui.screens.dialogs import ResumeScreen
 
+        if self.options.class_dir is not None and not self._learner_known:
+            self._waiting = catalog  # opened once the learner has signed in
+            return
         library = open_library(catalog, self.options)
         self.library = library
         for warning in library.warnings:
