@@ -159,9 +159,9 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
-#: (header, width, right-aligned) of the table; 8 gaps of 2 make it 80 columns wide.
-_TABLE = (("learner", 14, False), ("lesson", 12, False), ("done", 4, False), ("steps", 5, True),
-          ("first", 5, True), ("tries", 5, True), ("hints", 5, True), ("last activity", 16, False))
+#: (header, width, right-aligned) of the table; with a space between columns, 80 columns wide.
+_TABLE = (("learner", 15, False), ("lesson", 20, False), ("done", 4, False), ("steps", 5, True),
+          ("1st", 3, True), ("tries", 5, True), ("hints", 5, True), ("last activity", 16, False))
 
 
 def table(book: Gradebook) -> str:
@@ -170,7 +170,7 @@ def table(book: Gradebook) -> str:
         out = []
         for cell, (_, width, right) in zip(cells, _TABLE):
             out.append(_fit(cell, width) if not right else cell.rjust(width)[-width:])
-        return "  ".join(out).rstrip()
+        return " ".join(out).rstrip()
 
     if not book.rows:
         return "No learners yet." if not book.problems else "No readable learner stores."
@@ -181,8 +181,9 @@ def table(book: Gradebook) -> str:
                            f"{r.steps_done}/{r.steps_total}", str(r.correct_first_try), str(r.attempts),
                            str(r.hints_used), last]))
     lines.append("")
-    lines.append(f"{book.learners} learner{'s' * (book.learners != 1)}. first: quizzes right at the first "
-                 "answer; tries: answers; last activity in UTC.")
+    lines.append(f"{book.learners} learner{'s' * (book.learners != 1)}. steps: steps reached; 1st: quizzes "
+                 "right at the first answer;")
+    lines.append("tries: answers given; hints: hints asked for; last activity in UTC.")
     return "\n".join(lines)
 
 

@@ -48,8 +48,16 @@ class WhoScreen(TutorScreen[Learner]):
         super().on_mount()
         self.focus_soon(self.query_one(Input))
 
-    def _say(self, message: str) -> None:
+    _refused = ""
+
+    def _say(self, message: str, refused: str = "") -> None:
+        self._refused = refused
         self.query_one("#who-message", Static).update(message)
+
+    @on(Input.Changed)
+    def _typing(self, event: Input.Changed) -> None:
+        if event.value and event.value != self._refused:  # a new try: the last refusal no longer applies
+            self._say("")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -69,6 +77,6 @@ class WhoScreen(TutorScreen[Learner]):
             data_dir = enter_learner(self.class_dir, name)
             seed = learner_seed(class_seed(self.class_dir), slug(name))
         except ClassError as exc:
-            self._say(str(exc))
+            self._say(str(exc), event.value)
             return
         self.dismiss(Learner(clean_name(name), data_dir, seed))
