@@ -226,3 +226,57 @@ def _runs_in(pid, class_dir):
             return str(class_dir).encode() in f.read()
     except OSError:
         return False
+
+
+def test_under_a_web_driver_the_app_runs_not_the_plain_mode(tmp_path):
+    """`textual serve ce-tutor` starts ce-tutor with pipes and TEXTUAL_DRIVER set: the app must run."""
+    import subprocess
+    import sys
+
+    from serve_helpers import ESCAPES
+
+    env = {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver", "COLUMNS": "80",
+           "ROWS": "24", "CE_TUTOR_HOME": str(tmp_path / "home")}
+    process = subprocess.Popen([sys.executable, "-m", "ce_tutor"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        assert process.stdout.readline() == b"__GANGLION__\n"  # the web driver's greeting
+        screen = b""
+        while b"lessons done" not in ESCAPES.sub(b"", screen):
+            kind, size = process.stdout.read(1), int.from_bytes(process.stdout.read(4), "big")
+            assert kind in (b"D", b"M", b"P"), kind
+            payload = process.stdout.read(size)
+            if kind == b"D":
+                screen += payload
+        quit_packet = json.dumps({"type": "quit"}).encode()
+        process.stdin.write(b"M" + len(quit_packet).to_bytes(4, "big") + quit_packet)
+        process.stdin.flush()
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert b"Traceback" not in process.stderr.read()
+
+
+def test_serve_usage_errors(cli, tmp_path):
+    for args, message in ((["serve"], "--class"), (["serve", "--class", "c", "--port", "0"], "--port"),
+                          (["serve", "--class", "c", "--max-learners", "0"], "--max-learners"),
+                          (["serve", "--class", "c", "--idle-minutes", "-1"], "--idle-minutes"),
+                          (["class"], "report"), (["class", "report"], "DIR")):
+        result = cli(*args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    helped = cli("--help")
+    assert "serve" in helped.stdout and "class" in helped.stdout and "--class-session" not in helped.stdout
+
+
+def test_a_port_in_use_is_a_clear_message(cli, tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = cli("serve", "--class", str(tmp_path / "c"), "--port", str(taken.getsockname()[1]))
+    assert result.returncode == 3 and "cannot listen on 127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -181,3 +181,14 @@ def test_a_quiz_that_cannot_be_drawn_raises_variant_error() -> None:
 def test_without_a_recorder_nothing_breaks() -> None:
     s = QuizSession(STEP, {}, "lesson", 42)
     assert s.submit("100").verdict is Verdict.WRONG and s.solution()
+
+
+def test_a_hint_asked_for_is_recorded_but_one_a_miss_unlocks_is_not() -> None:
+    s, recorded = session()
+    s.submit("100")  # unlocks hint 1 by itself
+    assert [verdict for _, verdict, _ in recorded] == ["wrong"]
+    assert s.hint() == f"Work out -ln({s.variant.values['p']:g})."
+    assert recorded[-1] == ("", "hint", s.variant.seed)
+    assert s.hint() is None and len(recorded) == 2  # no hint left: nothing recorded
+    s.submit(right(s))
+    assert [verdict for _, verdict, _ in recorded] == ["wrong", "hint", "correct"]

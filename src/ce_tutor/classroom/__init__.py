@@ -114,7 +114,7 @@ def parse_roster(text: str, where: str = "roster") -> Roster:
     entries: list[RosterEntry] = []
     slugs: dict[str, int] = {}
     codes: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(text.removeprefix("\ufeff").splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
