@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_class.py                  # 1 learner, then 30 at once
-    python benchmarks/bench_class.py --learners 10 --think 0.5
+    python benchmarks/bench_class.py                  # 1 learner, then 30 at once, 5 s per step
+    python benchmarks/bench_class.py --think 1        # a stress test: a key press every second each
 
 One server (``ce-tutor serve`` in a subprocess, on a free port) serves two rounds, measured in the same run:
 
@@ -18,7 +18,8 @@ For every ``n`` the latency is the time from sending the key to the arrival of t
 new step's "step k/12" (key press to frame, through the server and the tab's app process). Memory: each
 tab's app process's peak RSS (``VmHWM``) and its PSS (shared pages split between the processes that
 share them) are read from /proc just before the tab closes; the total is the largest sum, over samples
-taken every 0.5 s, of the PSS of the server and all its app processes. Goals: the class's median and p95
+taken every 0.5 s, of the PSS of the server and all its app processes. CPU: the user and system time each
+app process used while stepping, per key press (the basis for sizing a bigger class). Goals: the class's median and p95
 latency at most 3x the single learner's; under 60 MiB per learner. Linux only.
 
 This is a script, not a test: nothing asserts on the figures, which depend on the machine and its load.
@@ -99,6 +100,28 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def app_of(server_pid: int, learner: str) -> int | None:
+    """The tab's app process: the server's child that has this learner's progress store open."""
+    slug = re.sub(r"[^0-9a-z]+", "-", learner.lower()).strip("-")
+    for pid in children(server_pid):
+        try:
+            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            continue
+        if any(f"/learners/{slug}/" in link for link in links):
+            return pid
+    return None
+
+
 class Tab:
     def __init__(self, url: str, name: str, think: float, rng: random.Random) -> None:
         self.url, self.name, self.think, self.rng = url, name, think, rng
@@ -106,6 +129,7 @@ class Tab:
         self.latencies: list[float] = []
         self.peak_kib = 0
         self.pss_kib = 0
+        self.cpu = 0.0  # CPU seconds its app process used while stepping through the lesson
 
     def fresh(self, mark: int) -> str:
         return ESCAPES.sub(b"", bytes(self.raw[mark:])).decode("utf-8", "replace")
@@ -148,6 +172,8 @@ class Tab:
         await self.wait_for(await self.send(self.name + "\r"), "lessons done")
         await self.wait_for(await self.send("\r"), f"step 1/{STEPS}")
         await ready.wait()
+        pid = app_of(server_pid, self.name)
+        cpu0 = cpu_seconds(pid) if pid is not None else 0.0
         mark = 0
         for step in range(2, STEPS + 1):
             await self.pause()
@@ -157,16 +183,10 @@ class Tab:
             start = time.perf_counter()
             mark = await self.send("n")
             self.latencies.append(await self.wait_for(mark, f"step {step}/{STEPS}") - start)
-        # This tab's app process: the server's child that has this learner's progress store open.
-        slug = re.sub(r"[^0-9a-z]+", "-", self.name.lower()).strip("-")
-        for pid in children(server_pid):
-            try:
-                links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
-            except OSError:
-                continue
-            if any(f"/learners/{slug}/" in link for link in links):
-                self.peak_kib = status_kib(pid, "VmHWM")
-                self.pss_kib = pss_kib(pid)
+        if pid is not None:
+            self.peak_kib = status_kib(pid, "VmHWM")
+            self.pss_kib = pss_kib(pid)
+            self.cpu = cpu_seconds(pid) - cpu0
         await ready.wait()
         await self.ws.close()
         reader.cancel()
@@ -202,7 +222,8 @@ def pct(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=30)
-    parser.add_argument("--think", type=float, default=1.0, help="seconds between key presses (±50%%)")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="seconds a learner spends on a step before pressing n (±50%%; default 5)")
     args = parser.parse_args()
     if not sys.platform.startswith("linux"):
         print("Linux only (/proc).")
@@ -239,13 +260,13 @@ def main() -> int:
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; think time {args.think:g} s ±50%")
     print()
     print(f"{'round':<13} {'presses':>7} {'median ms':>9} {'p95 ms':>7} {'peak RSS/learner MiB':>21} "
-          f"{'PSS/learner MiB':>16} {'total PSS MiB':>13} {'wall s':>7}")
+          f"{'PSS/learner MiB':>16} {'total PSS MiB':>13} {'CPU ms/press':>12} {'wall s':>7}")
     for name, lat, tabs, total, wall in rows:
         peaks = [t.peak_kib / 1024 for t in tabs if t.peak_kib]
         psss = [t.pss_kib / 1024 for t in tabs if t.pss_kib]
         print(f"{name:<13} {len(lat):>7} {statistics.median(lat) * 1000:>9.1f} {pct(lat, 0.95) * 1000:>7.1f} "
               f"{statistics.median(peaks):>10.1f} (max {max(peaks):.1f}) {statistics.median(psss):>16.1f} "
-              f"{total / 1024:>13.1f} {wall:>7.1f}")
+              f"{total / 1024:>13.1f} {1000 * sum(t.cpu for t in tabs) / len(lat):>12.0f} {wall:>7.1f}")
     ratio50 = statistics.median(many) / statistics.median(one)
     ratio95 = pct(many, 0.95) / pct(one, 0.95)
     per = crowd_total / 1024 / args.learners

@@ -49,6 +49,25 @@ class WhoScreen(TutorScreen[Learner]):
         self.focus_soon(self.query_one(Input))
 
     _refused = ""
+    _wrong_codes = 0
+
+    def _refuse_code(self, box: Input) -> None:
+        """After three wrong codes, each further one makes the learner wait longer (1, 2, 4 ... 30 s), so
+        that codes cannot be guessed by trying many."""
+        self._wrong_codes += 1
+        message = "That join code is not on this class's roster. Check it and try again."
+        wait = min(2 ** (self._wrong_codes - 3), 30) if self._wrong_codes >= 3 else 0
+        if not wait:
+            self._say(message)
+            return
+        box.disabled = True
+        self._say(f"{message} (Wait {wait:g} s.)")
+
+        def again() -> None:
+            box.disabled = False
+            self.focus_soon(box)
+
+        self.set_timer(wait, again)
 
     def _say(self, message: str, refused: str = "") -> None:
         self._refused = refused
@@ -69,7 +88,7 @@ class WhoScreen(TutorScreen[Learner]):
                 entry = read_roster(self.roster).find(event.value)
                 if entry is None:
                     event.input.clear()
-                    self._say("That join code is not on this class's roster. Check it and try again.")
+                    self._refuse_code(event.input)
                     return
                 name = entry.name
             else:

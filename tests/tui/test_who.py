@@ -1,0 +1,74 @@
+"""The sign-in screen of a class session (``ce-tutor serve`` runs ``ce-tutor --class-session DIR``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from ce_tutor.classroom import class_seed, learner_seed
+from ce_tutor.tui import AppOptions
+from ce_tutor.tui.app import TutorApp
+from ce_tutor.tui.screens.browser import BrowserScreen
+from ce_tutor.tui.screens.who import WhoScreen
+from tui_helpers import LESSONS, loaded, type_text
+
+
+def class_app(class_dir: Path, roster: Path | None = None) -> TutorApp:
+    class_seed(class_dir, create=True)
+    return TutorApp(AppOptions(lesson_dirs=[LESSONS], class_dir=class_dir, roster=roster))
+
+
+def message(app: TutorApp) -> str:
+    return str(app.screen.query_one("#who-message", Static).render())
+
+
+async def test_a_name_opens_the_learners_own_store_with_the_class_seed(tmp_path: Path) -> None:
+    app = class_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WhoScreen)
+        assert app.library is None  # no store is opened before the learner is known
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "type your name" in message(app)
+        await type_text(pilot, "..")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "'..'" in message(app) and isinstance(app.screen, WhoScreen)
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "Ada")
+        await pilot.press("enter")
+        await loaded(pilot)
+        assert isinstance(app.screen, BrowserScreen)
+        assert app.library is not None and app.library.store is not None
+        assert app.library.store.path == (tmp_path / "learners" / "ada" / "progress.sqlite3").resolve()
+        assert app.library.seed == learner_seed(class_seed(tmp_path), "ada")
+    assert list((tmp_path / "learners").iterdir()) == [(tmp_path / "learners" / "ada")]
+
+
+async def test_wrong_join_codes_are_refused_then_slowed_down(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.txt"
+    roster.write_text("Ada Lovelace, k7f2q9\n", encoding="utf-8")
+    app = class_app(tmp_path / "class", roster)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        box = app.screen.query_one(Input)
+        assert box.password
+        for attempt in range(1, 4):
+            await type_text(pilot, "nope")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "not on this class's roster" in message(app) and box.value == ""
+            assert box.disabled == (attempt == 3)
+        assert "Wait 1 s" in message(app)
+        for _ in range(200):
+            if not box.disabled:
+                break
+            await pilot.pause(0.05)
+        assert not box.disabled
+        await type_text(pilot, "k7f2q9")
+        await pilot.press("enter")
+        await loaded(pilot)
+        assert app.sub_title == "Ada Lovelace"
+    assert [p.name for p in (tmp_path / "class" / "learners").iterdir()] == ["ada-lovelace"]
