@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from textual.widgets import Input, Static
@@ -23,7 +24,12 @@ def message(app: TutorApp) -> str:
     return str(app.screen.query_one("#who-message", Static).render())
 
 
-async def test_a_name_opens_the_learners_own_store_with_the_class_seed(tmp_path: Path) -> None:
+def test_a_name_opens_the_learners_own_store_with_the_class_seed(tmp_path: Path) -> None:
+    asyncio.run(_a_name(tmp_path))
+    assert list((tmp_path / "learners").iterdir()) == [(tmp_path / "learners" / "ada")]
+
+
+async def _a_name(tmp_path: Path) -> None:
     app = class_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -44,10 +50,14 @@ async def test_a_name_opens_the_learners_own_store_with_the_class_seed(tmp_path:
         assert app.library is not None and app.library.store is not None
         assert app.library.store.path == (tmp_path / "learners" / "ada" / "progress.sqlite3").resolve()
         assert app.library.seed == learner_seed(class_seed(tmp_path), "ada")
-    assert list((tmp_path / "learners").iterdir()) == [(tmp_path / "learners" / "ada")]
 
 
-async def test_wrong_join_codes_are_refused_then_slowed_down(tmp_path: Path) -> None:
+def test_wrong_join_codes_are_refused_then_slowed_down(tmp_path: Path) -> None:
+    asyncio.run(_wrong_codes(tmp_path))
+    assert [p.name for p in (tmp_path / "class" / "learners").iterdir()] == ["ada-lovelace"]
+
+
+async def _wrong_codes(tmp_path: Path) -> None:
     roster = tmp_path / "roster.txt"
     roster.write_text("Ada Lovelace, k7f2q9\n", encoding="utf-8")
     app = class_app(tmp_path / "class", roster)
@@ -71,4 +81,3 @@ async def test_wrong_join_codes_are_refused_then_slowed_down(tmp_path: Path) -> 
         await pilot.press("enter")
         await loaded(pilot)
         assert app.sub_title == "Ada Lovelace"
-    assert [p.name for p in (tmp_path / "class" / "learners").iterdir()] == ["ada-lovelace"]
