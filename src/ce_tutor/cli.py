@@ -136,8 +136,10 @@ def _add_class_commands(sub: argparse._SubParsersAction) -> None:
                         help="one row per learner and lesson, as a table, CSV or JSON")
     _add_common(r, suppress=True)
     r.add_argument("class_dir", metavar="DIR", type=Path, help="the class folder given to 'ce-tutor serve'")
-    r.add_argument("--csv", metavar="FILE", type=Path, help="also write the gradebook as CSV (UTF-8)")
-    r.add_argument("--json", metavar="FILE", type=Path, help="also write the gradebook as JSON")
+    r.add_argument("--csv", metavar="FILE", type=Path,
+                   help="write the gradebook to FILE as CSV (UTF-8), instead of printing the table")
+    r.add_argument("--json", metavar="FILE", type=Path,
+                   help="write the gradebook to FILE as JSON, instead of printing the table")
 
 
 def _route(argv: Sequence[str]) -> list[str]:
@@ -351,6 +353,9 @@ def _class_session(args: argparse.Namespace, interactive: bool) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from ce_tutor.serve import ServeOptions, serve
 
+    if getattr(args, "data_dir", None) is not None:
+        raise UsageError("ce-tutor serve: each learner's progress is kept in the class folder; "
+                         "--data-dir does not apply (use --class DIR)")
     if not 1 <= args.port <= 65535:
         raise UsageError("ce-tutor serve: --port must be from 1 to 65535")
     if args.max_learners is not None and args.max_learners < 1:

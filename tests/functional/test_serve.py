@@ -280,3 +280,21 @@ def test_a_port_in_use_is_a_clear_message(cli, tmp_path):
         result = cli("serve", "--class", str(tmp_path / "c"), "--port", str(taken.getsockname()[1]))
     assert result.returncode == 3 and "cannot listen on 127.0.0.1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_two_tabs_of_one_learner_at_once_share_the_store_safely(tmp_path):
+    class_dir = tmp_path / "class"
+
+    async def tab(server, answer):
+        async with aiohttp.ClientSession() as session, Tab(session, server.url) as t:
+            await t.sign_in("Twin")
+            return await t.answer_first_quiz(answer)
+
+    async def both(server):
+        return await asyncio.gather(tab(server, "0.5"), tab(server, "0.25"))
+
+    with Server(class_dir) as server:
+        asyncio.run(both(server))
+    assert sorted(r[3] for r in attempts(class_dir, "twin")) == ["0.25", "0.5"]
+    with sqlite3.connect(class_dir / "learners" / "twin" / "progress.sqlite3") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
