@@ -298,3 +298,18 @@ def test_two_tabs_of_one_learner_at_once_share_the_store_safely(tmp_path):
     assert sorted(r[3] for r in attempts(class_dir, "twin")) == ["0.25", "0.5"]
     with sqlite3.connect(class_dir / "learners" / "twin" / "progress.sqlite3") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_another_sites_page_cannot_open_a_tab(tmp_path):
+    async def scenario(server):
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(server.url.replace("http", "ws") + "/ws",
+                                         headers={"Origin": "http://evil.example"})
+            assert refused.value.status == 403
+            same = await session.ws_connect(server.url.replace("http", "ws") + "/ws",
+                                            headers={"Origin": server.url})
+            await same.close()
+
+    with Server(tmp_path / "class") as server:
+        asyncio.run(scenario(server))

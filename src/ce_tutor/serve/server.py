@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 from aiohttp import WSMsgType, web
@@ -98,7 +99,11 @@ class ClassServer(Server):
         return aiohttp_jinja2.render_template("index.html", request, context)
 
     # -- tabs ------------------------------------------------------------------------------------------
-    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc != request.host:
+            # Another web site's page, opened in a learner's browser, may not drive a tab of the class.
+            return web.Response(status=403, text="ce-tutor: this page may only be used from its own address.")
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
         if self.full:  # the page was served before the class filled up
