@@ -313,3 +313,15 @@ def test_another_sites_page_cannot_open_a_tab(tmp_path):
 
     with Server(tmp_path / "class") as server:
         asyncio.run(scenario(server))
+
+
+def test_behind_an_https_proxy_the_page_uses_wss(tmp_path):
+    with Server(tmp_path / "class") as server:
+        request = urllib.request.Request(server.url + "/", headers={
+            "X-Forwarded-Proto": "https", "X-Forwarded-Host": "ce.school.example"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            page = response.read().decode()
+        assert 'data-session-websocket-url="wss://ce.school.example/ws"' in page
+        assert "https://ce.school.example/static/js/textual.js" in page
+        status, plain = get(server.url + "/")
+        assert status == 200 and f'"ws://127.0.0.1:{server.port}/ws"' in plain

@@ -88,8 +88,9 @@ class ClassServer(Server):
                                 status=503, content_type="text/html", headers={"Retry-After": "60"})
         # The websocket's address is the one the browser used, so that --host 0.0.0.0 works from
         # other machines (textual-serve would put "0.0.0.0" in the page).
-        base = f"{request.scheme}://{request.host}"
-        ws = ("wss://" if request.scheme == "https" else "ws://") + request.host + "/ws"
+        scheme, host = _public(request)
+        base = f"{scheme}://{host}"
+        ws = ("wss://" if scheme == "https" else "ws://") + host + "/ws"
         context = {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
             "app_websocket_url": ws,
@@ -101,7 +102,7 @@ class ClassServer(Server):
     # -- tabs ------------------------------------------------------------------------------------------
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
         origin = request.headers.get("Origin")
-        if origin is not None and urlsplit(origin).netloc != request.host:
+        if origin is not None and urlsplit(origin).netloc not in (request.host, _public(request)[1]):
             # Another web site's page, opened in a learner's browser, may not drive a tab of the class.
             return web.Response(status=403, text="ce-tutor: this page may only be used from its own address.")
         websocket = web.WebSocketResponse(heartbeat=15)
@@ -192,6 +193,14 @@ class ClassServer(Server):
         if self.sessions:
             print(f"Ending {len(self.sessions)} session(s); progress is saved...", flush=True)
         await asyncio.gather(*(self._end(s) for s in list(self.sessions)), return_exceptions=True)
+
+
+def _public(request: web.Request) -> tuple[str, str]:
+    """The scheme and host the browser used: behind a reverse proxy (HTTPS), from its X-Forwarded-Proto
+    and X-Forwarded-Host headers (a browser's own page cannot set them on a websocket)."""
+    scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip().lower()
+    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+    return (scheme if scheme in ("http", "https") else request.scheme), host
 
 
 def _minutes(seconds: float) -> str:
