@@ -213,6 +213,15 @@ def test_an_idle_tab_ends_and_ctrl_c_ends_every_tab_with_progress_saved(tmp_path
                 return status
         assert asyncio.run(busy_then_stop()) == 0
     assert "every learner's progress is saved" in server.output()
+
+    async def comes_back(server):  # after a restart of the server, the learner carries on
+        async with aiohttp.ClientSession() as session, Tab(session, server.url) as tab:
+            await tab.wait_for("Welcome to ce-tutor")
+            await tab.press("busy\r", "step 3/12")  # "Resume Softmax ... at step 3/12?"
+            await tab.press("\r", "step 3/12")
+
+    with Server(class_dir) as again:
+        asyncio.run(comes_back(again))
     assert not [pid for pid in os.listdir("/proc") if pid.isdigit() and _runs_in(pid, class_dir)]
     for slug, step in (("sleepy", 1), ("busy", 2)):
         with sqlite3.connect(class_dir / "learners" / slug / "progress.sqlite3") as conn:
