@@ -81,3 +81,15 @@ async def _wrong_codes(tmp_path: Path) -> None:
         await pilot.press("enter")
         await loaded(pilot)
         assert app.sub_title == "Ada Lovelace"
+
+
+def test_sign_in_screen_snapshot(snap_compare, tmp_path: Path) -> None:
+    """The sign-in screen at 80x24, after a refused name."""
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        await type_text(pilot, "..")
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(class_app(tmp_path / "class"), terminal_size=(80, 24), run_before=run_before)
