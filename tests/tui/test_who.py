@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
+
+import pytest
 
 from textual.widgets import Input, Static
 
@@ -13,6 +16,13 @@ from ce_tutor.tui.app import TutorApp
 from ce_tutor.tui.screens.browser import BrowserScreen
 from ce_tutor.tui.screens.who import WhoScreen
 from tui_helpers import LESSONS, loaded, type_text
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze():
+    """A class session freezes the objects alive once it has loaded (gc.freeze); not in other tests."""
+    yield
+    gc.unfreeze()
 
 
 def class_app(class_dir: Path, roster: Path | None = None) -> TutorApp:
@@ -50,6 +60,11 @@ async def _a_name(tmp_path: Path) -> None:
         assert app.library is not None and app.library.store is not None
         assert app.library.store.path == (tmp_path / "learners" / "ada" / "progress.sqlite3").resolve()
         assert app.library.seed == learner_seed(class_seed(tmp_path), "ada")
+        for _ in range(100):  # the long-lived objects leave the collector's reach, so collections are short
+            if gc.get_freeze_count():
+                break
+            await pilot.pause(0.02)
+        assert gc.get_freeze_count() > 0
 
 
 def test_wrong_join_codes_are_refused_then_slowed_down(tmp_path: Path) -> None:

@@ -40,6 +40,16 @@ def tutor_commands() -> type[Provider]:
 SIXTEEN_COLOUR_THEME = "ansi-dark"
 
 
+def _freeze_long_lived() -> None:
+    """In a class session (one of many app processes on a server), once the learner's lessons are open:
+    collect, then move every object alive now (modules, lessons, the app) out of the collector's reach,
+    so that the full collection after each step scans only what came later (10 ms instead of 50)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 class TutorApp(App[None]):
     """ce-tutor's app. ``library`` is None until the lessons have loaded (after the first frame)."""
 
@@ -123,6 +133,8 @@ class TutorApp(App[None]):
         if library.store_error:
             self.tell(library.store_error, "Progress will not be saved", "error")
         self.browser.library = library
+        if self.options.class_dir is not None:
+            self.call_after_refresh(_freeze_long_lived)
         wanted = self.options.lesson
         if wanted is not None:
             self.open_lesson(wanted)
