@@ -8,9 +8,9 @@ Run from the repository root::
 One server (``ce-tutor serve`` in a subprocess, on a free port) serves two rounds, measured in the same run:
 
 1. **Baseline: one learner.** A websocket client speaking textual-serve's protocol (as the page's script
-   does) signs in by name, opens the Softmax lesson and steps through all of it with ``n`` (leaving each
-   quiz's answer box with Esc first), waiting ``--think`` seconds (±50 %, random) between key presses,
-   as a learner reading the step would.
+   does) signs in by name, opens the Softmax lesson and steps through all of it with ``n``, waiting
+   ``--think`` seconds (±50 %, random) between key presses, as a learner reading the step would (a quiz's
+   answer box takes the focus only on Enter, so ``n`` goes on at a quiz too).
 2. **The class: N learners at once** (30 by default), each doing the same in its own tab, all signed in
    and in the lesson before the first of them presses ``n``.
 
@@ -48,14 +48,14 @@ ESCAPES = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\
 MIB = 1024 * 1024
 
 
-def _softmax_steps() -> tuple[int, set[int]]:
+def _softmax_steps() -> int:
     from ce_tutor.lessons.catalog import load_catalog, shipped_lessons_dir
 
     lesson = load_catalog([shipped_lessons_dir()]).get("softmax").lesson
-    return len(lesson.steps), {i + 1 for i, step in enumerate(lesson.steps) if step.type == "quiz"}
+    return len(lesson.steps)
 
 
-STEPS, QUIZ_STEPS = _softmax_steps()  # the Softmax lesson: its number of steps, its quizzes (1-based)
+STEPS = _softmax_steps()  # the Softmax lesson's number of steps
 
 
 def free_port() -> int:
@@ -177,9 +177,6 @@ class Tab:
         mark = 0
         for step in range(2, STEPS + 1):
             await self.pause()
-            if step - 1 in QUIZ_STEPS:  # a quiz: leave its answer box, so that n navigates
-                await self.wait_for(mark, "Leave box")  # (once the box has the focus)
-                await self.wait_for(await self.send("\x1b"), "n Next")
             start = time.perf_counter()
             mark = await self.send("n")
             self.latencies.append(await self.wait_for(mark, f"step {step}/{STEPS}") - start)

@@ -155,6 +155,14 @@ def _extreme(reduce: Callable[[np.ndarray], object], pairwise: np.ufunc, word: s
     return apply
 
 
+def _log(x: object, base: object = None) -> np.ndarray | float:
+    """``log(x)`` is the natural log (as ``ln``); ``log(x, base)`` the log in that base (``log(8, 2)`` is 3)."""
+    if base is None:
+        with np.errstate(all="ignore"):
+            return _out(np.log(_floats(x)))
+    return _arith(core.log_base, x, base)
+
+
 def _sum(x: object) -> float:
     return float(np.sum(_floats(x)))
 
@@ -307,7 +315,7 @@ def _iris_descent_b3(b3: float, lr: float, k: float) -> float:
 
 # name -> (function, least and most arguments; None = any number)
 _TABLE: dict[str, tuple[Callable[..., object], int, int | None]] = {
-    "ln": (_ufunc(np.log), 1, 1), "log": (_ufunc(np.log), 1, 1), "log2": (_ufunc(np.log2), 1, 1),
+    "ln": (_ufunc(np.log), 1, 1), "log": (_log, 1, 2), "log2": (_ufunc(np.log2), 1, 1),
     "log10": (_ufunc(np.log10), 1, 1), "exp": (_ufunc(np.exp), 1, 1), "sqrt": (_ufunc(np.sqrt), 1, 1),
     "abs": (_ufunc(np.abs), 1, 1), "floor": (_ufunc(np.floor), 1, 1), "ceil": (_ufunc(np.ceil), 1, 1),
     "min": (_extreme(np.min, np.minimum, "minimum"), 1, None),
@@ -326,8 +334,21 @@ _TABLE: dict[str, tuple[Callable[..., object], int, int | None]] = {
     "iris_logits": (_iris_logits, 3, 3), "iris_probs": (_iris_probs, 3, 3), "iris_row_ce": (_iris_row_ce, 2, 2),
     "iris_total_ce": (_iris_total_ce, 1, 1), "iris_dtotal_db3": (_over_grid(_dtotal_db3), 1, 1),
     "iris_step_b3": (_iris_step_b3, 2, 2), "iris_descent_b3": (_iris_descent_b3, 3, 3),
+    "sigmoid": (core.sigmoid, 1, 1), "softplus": (core.softplus, 1, 1),
+    "softmax_slope": (core.softmax_slope, 1, 1), "neg_log_grad_z": (core.neg_log_grad_raw, 1, 1),
+    "sq_residual_grad_z": (core.squared_residual_grad_raw, 1, 1),
+    "nats_to_bits": (core.nats_to_bits, 1, 1), "bits_to_nats": (core.bits_to_nats, 1, 1),
 }
 FUNCTIONS: Mapping[str, Callable[..., object]] = MappingProxyType({k: v[0] for k, v in _TABLE.items()})
+#: Functions that work item by item: given a list, they give one result per item and nothing else.
+ELEMENTWISE = frozenset({
+    "ln", "log", "log2", "log10", "exp", "sqrt", "abs", "floor", "ceil", "round", "clip", "neg_log",
+    "sq_residual", "neg_log_grad", "sq_residual_grad", "bce", "bce_logits", "sigmoid", "softplus",
+    "nats_to_bits", "bits_to_nats", "softmax_slope", "neg_log_grad_z", "sq_residual_grad_z", "iris_row_ce", "iris_total_ce", "iris_dtotal_db3", "iris_step_b3",
+    "iris_descent_b3",
+})
+#: Functions that run once per point of a grid, with the grid's axes last (``iris_probs(x, s, b)[0]``).
+_GRID_VECTORS = frozenset({"iris_hidden", "iris_logits", "iris_probs"})
 _ARITY: dict[str, tuple[int, int | None]] = {k: (lo, hi) for k, (_, lo, hi) in _TABLE.items()}
 CONSTANTS: Mapping[str, float] = MappingProxyType({"e": math.e, "pi": math.pi, "inf": math.inf})
 
@@ -466,6 +487,36 @@ def _check_node(node: ast.AST) -> tuple[str | None, list[ast.AST]]:
     return _REFUSED.get(type(node), f"{type(node).__name__} is not allowed"), []
 
 
+def _uses(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
+def _elementwise(node: ast.AST, name: str) -> bool:
+    """True if every path from ``name`` to the result of ``node`` goes through item-by-item operations."""
+    if not _uses(node, name):
+        return True
+    match node:
+        case ast.Name():
+            return True
+        case ast.BinOp(left=left, right=right):
+            return _elementwise(left, name) and _elementwise(right, name)
+        case ast.UnaryOp(operand=operand):
+            return _elementwise(operand, name)
+        case ast.BoolOp(values=values):
+            return all(_elementwise(v, name) for v in values)
+        case ast.Compare(left=left, comparators=rest):
+            return all(_elementwise(v, name) for v in (left, *rest))
+        case ast.IfExp(test=test, body=body, orelse=orelse):
+            return all(_elementwise(v, name) for v in (test, body, orelse))
+        case ast.Call(func=ast.Name(id=fn), args=args) if fn in ELEMENTWISE or fn in _GRID_VECTORS or (
+            fn in ("min", "max") and len(args) > 1
+        ):
+            return all(_elementwise(a, name) for a in args)
+        case ast.Subscript(value=ast.Call(func=ast.Name(id=fn), args=args), slice=index) if fn in _GRID_VECTORS:
+            return not _uses(index, name) and all(_elementwise(a, name) for a in args)
+    return False
+
+
 # -- the formula -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Formula:
@@ -490,6 +541,46 @@ class Formula:
             hint = _suggest(unique[0], [*allowed, *CONSTANTS]) if len(unique) == 1 else ""
             message = f"unknown name{'s' * (len(unique) > 1)} {listed}{hint}"
             raise FormulaError(message, self.source, _node_offset(self.source, missing[0]))
+
+    def elementwise_in(self, name: str) -> bool:
+        """True if the formula treats the variable ``name`` item by item, so that giving it a list of
+        values gives the list of results (``-ln(x)``, ``x^2 + 1``, ``iris_probs(x, 0.42, 0)[0]``).
+
+        False if ``name`` reaches a list literal, an index, or a function that works on a whole list
+        (``softmax([0, x])``, ``sum(x)``, ``kl(p, [x, 1 - x])``): then the formula must be evaluated once
+        per value (see :meth:`evaluate_over`).
+        """
+        return _elementwise(self._tree.body, name)
+
+    def evaluate_over(
+        self, name: str, grid: object, env: Mapping[str, object] | None = None, *, deadline_s: float = 0.5
+    ) -> np.ndarray:
+        """The formula at every value of ``grid`` given to ``name``, as a float array shaped like the grid.
+
+        At once when :meth:`elementwise_in` allows it, otherwise once per value with ``name`` a single
+        number, so that ``softmax([0, x])[1]`` over a grid of x means what it says. Each value's result
+        must be a single number. All values together must finish within ``deadline_s`` seconds.
+        """
+        points = np.asarray(grid, dtype=np.float64)
+        _check_size(points.size)
+        scope = dict(env or {})
+        if self.elementwise_in(name):
+            scope[name] = points
+            value = np.asarray(self.evaluate(scope, deadline_s=deadline_s), dtype=np.float64)
+            return np.broadcast_to(value, points.shape).copy() if value.ndim == 0 else value
+        out = np.empty(points.shape)
+        stop = clock() + deadline_s
+        for index in np.ndindex(points.shape):
+            scope[name] = float(points[index])
+            value = self.evaluate(scope, deadline_s=max(0.0, stop - clock()))
+            if np.ndim(value) != 0:
+                shown = "×".join(map(str, np.shape(value)))
+                raise FormulaError(
+                    f"gives {shown} values at {name} = {points[index]:g}; a single number is needed there",
+                    self.source,
+                )
+            out[index] = float(value)
+        return out
 
     def evaluate(self, env: Mapping[str, object] | None = None, *, deadline_s: float = 0.25) -> object:
         """Evaluate with variables from ``env``: a float, a bool or a numpy array.

@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import sys
 import textwrap
 from typing import IO, TYPE_CHECKING
 
 from ce_tutor.lessons.player import LessonRun
 from ce_tutor.lessons.schema import ExploreStep, PlotStep, ProseStep, QuizStep
+from ce_tutor.text import safe
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.catalog import Catalog
@@ -31,6 +31,10 @@ VERDICT_LABEL = {"misconception": "Not quite.", "wrong": "Not quite."}
 ASCII_FRAME = str.maketrans("┌┐└┘─│┤├┬┴┼", "++++-||++++")
 QUIZ_HELP = "Type your answer, or: hint, solution, new (a fresh variant), skip, quit."
 EXPLORE_HELP = "Type NAME VALUE to set a value, NAME+ or NAME- to nudge it, plot, or press Enter to go on."
+AFTER_SOLUTION = "You can still answer, to check your working (it no longer counts), or press Enter to go on."
+NEXT_KEYS = "Press Enter to go on, b to go back, or q to quit."
+#: The width of the text when the output is not a terminal (a file, a pipe, a screen reader's buffer).
+DEFAULT_WIDTH = 80
 
 
 class Quit(Exception):
@@ -46,22 +50,26 @@ class PlainTutor:
 
     def __init__(self, catalog: Catalog, store: ProgressStore, learner_seed: int,
                  stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout, width: int | None = None,
-                 ascii: bool = False) -> None:
+                 ascii: bool = False, charts: bool = True) -> None:
         self.catalog = catalog
         self.ascii = ascii
+        self.charts = charts  # False: plots are said in words only (--no-charts, CE_TUTOR_CHARTS=0)
         self.store = store
         self.learner_seed = learner_seed
         self.stdin = stdin
         self.stdout = stdout
-        self.width = width or max(40, min(shutil.get_terminal_size((80, 24)).columns, 100))
+        self.width = width or output_width(stdout)
+        store.on_saving_change = lambda problem: self.say(
+            f"Note: {problem}." if problem else "Note: progress is saved.")
 
     # -- I/O -----------------------------------------------------------------------------------------------
     def say(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        text = fit(safe(text), self.width)  # lesson text, answers, file names: never a control character;
+        self.stdout.write(text + "\n")  # and no line wider than the terminal, whatever said it
         self.stdout.flush()
 
     def ask(self, prompt: str) -> str:
-        self.stdout.write(prompt)
+        self.stdout.write(safe(prompt))
         self.stdout.flush()
         line = self.stdin.readline()
         if not line:
@@ -77,6 +85,16 @@ class PlainTutor:
     def wrap(self, text: str) -> str:
         return markdown_to_text(text, self.width)
 
+    def header(self, text: str, rule: str) -> str:
+        """``--- text ---`` on one line; wrapped (without the closing rule) when it does not fit."""
+        line = f"{rule} {text} {rule}"
+        return line if len(line) <= self.width else self.wrap_line(f"{rule} {text}", hanging=" " * (len(rule) + 1))
+
+    def wrap_line(self, text: str, indent: str = "", hanging: str | None = None) -> str:
+        """One line of plain text (no Markdown), wrapped to the width."""
+        return textwrap.fill(text, self.width, initial_indent=indent,
+                             subsequent_indent=indent if hanging is None else hanging, break_on_hyphens=False)
+
     # -- the session ---------------------------------------------------------------------------------------
     def run(self, lesson_id: str | None) -> int:
         try:
@@ -84,7 +102,7 @@ class PlainTutor:
             while lf is not None:
                 lf = self.play(lf)
         except (Quit, KeyboardInterrupt):
-            self.say("Progress saved. Bye.")
+            self.say("Progress saved. Bye." if not (self.store.unsaved or self.store.read_only) else "Bye.")
         return 0
 
     def _choose(self, lesson_id: str | None) -> LessonFile | None:
@@ -98,7 +116,11 @@ class PlainTutor:
         for n, lf in enumerate(self.catalog.lessons, 1):
             lp = saved.get(lf.lesson.id)
             state = "done" if lp and lp.complete else (f"{lp.percent}%" if lp else "new")
-            self.say(f"{n:>2}. {lf.lesson.title} [{lf.lesson.id}] - {state}")
+            self.say(self.wrap_line(f"{n:>2}. {lf.lesson.title} [{lf.lesson.id}] - {state}", hanging="    "))
+            needs = [self.catalog.get(r) for r in lf.lesson.requires if not (saved.get(r) and saved[r].complete)]
+            if needs and state != "done":
+                self.say(self.wrap_line(f"    needs: {', '.join(f.lesson.title for f in needs if f is not None)}",
+                                        hanging="      "))
         default = self._next_up()
         while True:
             hint = f" (Enter for {default.lesson.id})" if default else ""
@@ -132,15 +154,16 @@ class PlainTutor:
             self.say(f"This lesson cannot be shown: {'; '.join(map(str, exc.problems))}")
             return None
         run = LessonRun(lf.lesson, env, store=self.store, learner_seed=self.learner_seed)
-        self.say(f"\n=== {lf.lesson.title} ===")
+        self.say()
+        self.say(self.header(lf.lesson.title, "==="))
         self.say(self.wrap(lf.lesson.summary))
         if run.index:
             self.say(f"(Resuming at {run.position}.)")
         while True:
             self.show_step(run)
-            reply = self.ask("\n[Enter] next, b back, q quit: " if not run.is_last else
-                             "\n[Enter] finish the lesson, b back, q quit: ").lower()
-            if reply in ("b", "back"):
+            reply = self._next_key("\n[Enter] next, b back, q quit: " if not run.is_last else
+                                   "\n[Enter] finish the lesson, b back, q quit: ")
+            if reply == "b":
                 run.previous()
             elif run.is_last:
                 run.finish()
@@ -149,14 +172,26 @@ class PlainTutor:
             else:
                 run.next()
 
+    def _next_key(self, prompt: str) -> str:
+        """Ask at an "[Enter] next" prompt: "" for Enter, "b" for back (q quits). Anything else typed there
+        (an answer one prompt too early) is not taken as Enter: the keys are recalled and asked again."""
+        while True:
+            reply = self.ask(prompt).lower()
+            if reply in ("", "b", "back"):
+                return reply[:1]
+            self.say(f"'{reply[:20]}' is not a choice here. {NEXT_KEYS}")
+            prompt = prompt.lstrip("\n")
+
     def _after(self, lf: LessonFile) -> LessonFile | None:
         lessons = self.catalog.lessons
         i = lessons.index(lf)
         if i + 1 >= len(lessons):
-            self.say("That was the last lesson. Well done!")
+            self.say(self.wrap_line(last_lesson_words(self.catalog, self.store)))
             return None
         following = lessons[i + 1]
-        self.ask(f"Next: {following.lesson.title}. Press Enter to start it, or q to stop: ")
+        self.say(self.wrap_line(f"Next: {following.lesson.title}."))
+        while self.ask("Press Enter to start it, or q to stop: "):
+            self.say("Press Enter to start the next lesson, or q to stop.")
         return following
 
     # -- steps ---------------------------------------------------------------------------------------------
@@ -166,11 +201,12 @@ class PlainTutor:
 
         step = run.step
         title = f" - {step.title}" if step.title else ""
-        self.say(f"\n--- {run.lesson.title}, {run.position}{title} ---")
+        self.say()
+        self.say(self.header(f"{run.lesson.title}, {run.position}{title}", "---"))
         try:
             self._show(run, step)
         except (LocatedError, TemplateError) as exc:  # an unchecked lesson of the learner's own
-            self.say(f"This step cannot be shown: {exc}. ('ce-tutor check' gives the file and line.)")
+            self.say(self.wrap_line(f"This step cannot be shown: {exc}. ('ce-tutor check' gives the file and line.)"))
 
     def _show(self, run: LessonRun, step: object) -> None:
         if isinstance(step, ProseStep):
@@ -206,7 +242,7 @@ class PlainTutor:
         if step.text:
             self.say(self.wrap(run.render(step.text)))
         names = {p.name.lower(): p for p in explorer.params}
-        self.say(EXPLORE_HELP)
+        self.say(self.wrap_line(EXPLORE_HELP))
         self._explorer_state(explorer)
         while True:
             reply = self.ask("explore> ")
@@ -219,7 +255,7 @@ class PlainTutor:
             match = re.fullmatch(r"(\w+)\s*(?:([+-])|=?\s*(\S+))", reply)
             param = names.get(match.group(1).lower()) if match else None
             if param is None:
-                self.say(f"Known names: {', '.join(p.name for p in explorer.params)}. {EXPLORE_HELP}")
+                self.say(self.wrap_line(f"Known names: {', '.join(p.name for p in explorer.params)}. {EXPLORE_HELP}"))
                 continue
             if match.group(2):
                 explorer.nudge(param.name, 1 if match.group(2) == "+" else -1)
@@ -227,21 +263,31 @@ class PlainTutor:
                 from ce_tutor.quiz import AnswerError, parse_answer
 
                 try:
-                    explorer.set(param.name, parse_answer(match.group(3)))
+                    typed = parse_answer(match.group(3))
                 except AnswerError as exc:
-                    self.say(str(exc))
+                    self.say(self.wrap_line(str(exc)))
                     continue
+                explorer.set(param.name, typed)
+                said = set_note(param, typed, explorer.values[param.name])
+                if said:
+                    self.say(self.wrap_line(said))
             self._explorer_state(explorer)
 
     def _explorer_state(self, explorer) -> None:
         from ce_tutor.lessons.template import format_value
 
         for p in explorer.params:
-            label = f" ({p.label})" if p.label else ""
-            self.say(f"  {p.name}{label} = {format_value(explorer.values[p.name], '.4g')}"
-                     f"   [{format_value(p.min, 'g')} to {format_value(p.max, 'g')}, step {format_value(p.step, 'g')}]")
+            try:
+                low, high = explorer.bounds(p.name)  # a range may follow the other params
+                span = f"{format_value(low, 'g')} to {format_value(high, 'g')}"
+            except ValueError:
+                span = "no range at these values"
+            self.say(self.wrap_line(
+                f"{param_name(p)} = {format_value(explorer.values[p.name], '.4g')}"
+                f"   [{span}, step {format_value(p.step, 'g')}]",
+                indent="  ", hanging="      "))
         for line in explorer.lines():
-            self.say(f"  {line}")
+            self.say(self.wrap_line(line, indent="  ", hanging="      "))
 
     def quiz(self, run: LessonRun) -> None:
         from ce_tutor.quiz import VariantError
@@ -251,15 +297,22 @@ class PlainTutor:
         except VariantError as exc:
             self.say(f"This quiz cannot be drawn ({exc}); 'ce-tutor check' says more. Moving on.")
             return
+        self.answer(session)
+
+    def answer(self, session) -> None:
+        """Work through one quiz session until it is finished or skipped (lessons and reviews alike)."""
+        from ce_tutor.quiz import VariantError
+
         self._prompt(session)
-        while not session.finished:
+        while not session.solved:
             reply = self.ask("answer> ")
             word = reply.lower()
             if word == "hint":
                 hint = session.hint()
-                self.say(f"Hint: {self.wrap(hint)}" if hint else "There are no more hints.")
+                self.say(self.wrap(f"Hint: {hint}") if hint else "There are no more hints.")
             elif word in ("solution", "solve"):
                 self._print_solution(session.solution())
+                self.say(self.wrap_line(AFTER_SOLUTION))
             elif word == "new":
                 try:
                     session.new_variant()
@@ -269,43 +322,118 @@ class PlainTutor:
                 self._prompt(session)
             elif word == "skip":
                 return
-            elif word in ("help", "?"):
-                self.say(QUIZ_HELP)
-            elif not reply:
-                self.say(QUIZ_HELP)
+            elif not reply and session.solution_shown:
+                return
+            elif word in ("help", "?") or not reply:
+                self.say(self.wrap_line(QUIZ_HELP))
             else:
                 before = len(session.hints_shown)
+                shown_before = session.solution_shown
                 feedback = session.submit(reply)
-                label = VERDICT_LABEL.get(str(feedback.verdict), "")
-                message = feedback.message if feedback.message.startswith(label) else f"{label} {feedback.message}"
-                self.say(self.wrap(message))
+                self.say(self.wrap(feedback_words(str(feedback.verdict), feedback.message)))
                 for hint in session.hints_shown[before:]:
-                    self.say(f"Hint: {self.wrap(hint)}")
-                if session.solution_shown:
+                    self.say(self.wrap(f"Hint: {hint}"))
+                if session.solution_shown and not shown_before:
                     self._print_solution(session.solution())
+                if str(feedback.verdict) == "correct":
+                    return
+                if session.solution_shown:
+                    self.say(self.wrap_line(AFTER_SOLUTION))
 
     def _prompt(self, session) -> None:
         self.say(self.wrap(session.variant.prompt))
         for n, option in enumerate(session.variant.options, 1):
-            self.say(f"  {n}. {option}")
-        self.say(f"({QUIZ_HELP})")
+            self.say(self.wrap_line(f"{n}. {option}", indent="  ", hanging="     "))
+        self.say(self.wrap_line(f"({QUIZ_HELP})"))
 
     def _print_solution(self, steps: list[str]) -> None:
         self.say("Worked solution:")
         for n, line in enumerate(steps, 1):
-            self.say(textwrap.indent(self.wrap(line), "   ").replace("   ", f"{n:>2}. ", 1))
+            self.say(textwrap.indent(markdown_to_text(line, self.width - 4), "    ").replace("    ", f"{n:>2}. ", 1))
+
+
+def output_width(stdout: IO[str]) -> int:
+    """The terminal's width (at least 40) when ``stdout`` is one, else :data:`DEFAULT_WIDTH`."""
+    try:
+        if stdout.isatty():
+            return max(40, os.get_terminal_size(stdout.fileno()).columns)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return DEFAULT_WIDTH
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` with every line wider than ``width`` wrapped at spaces (continuations indented as the line
+    was), and a word too long for any line cut: nothing said is ever wider than ``width``."""
+    if all(len(line) <= width for line in text.split("\n")):
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        indent = indent if len(indent) < width // 2 else ""
+        out.append(textwrap.fill(line.strip(), width, initial_indent=indent, subsequent_indent=indent,
+                                 break_on_hyphens=False))
+    return "\n".join(out)
+
+
+def feedback_words(verdict: str, message: str) -> str:
+    """A quiz's feedback as said: the verdict in words once, then the message."""
+    label = VERDICT_LABEL.get(verdict, "")
+    if not label or message.lower().startswith(label.rstrip(".").lower()):
+        return message
+    return f"{label} {message}"
+
+
+def param_name(param) -> str:  # noqa: ANN001 - a schema Param
+    """An explorer parameter as listed: its name, and its label once (a label that starts with the name,
+    such as "p of the observed class" for p, is the name's description already)."""
+    if not param.label:
+        return param.name
+    if re.match(rf"{re.escape(param.name)}\b", param.label, re.IGNORECASE):
+        return param.label
+    return f"{param.name} ({param.label})"
+
+
+def set_note(param, typed: float, value: float) -> str | None:  # noqa: ANN001 - a schema Param
+    """What to say when an explorer value typed by the learner was not taken as it is, else None."""
+    from ce_tutor.lessons.template import format_value
+
+    def shown(x: float) -> str:
+        return format_value(x, ".4g")
+
+    if value == typed or typed != typed:  # taken as typed (or NaN, which changes nothing)
+        return None
+    if not param.min <= typed <= param.max:
+        return (f"{param.name} must be between {format_value(param.min, 'g')} and {format_value(param.max, 'g')}; "
+                f"set to {shown(value)}.")
+    return f"{param.name} set to {shown(value)}: the nearest step (steps of {format_value(param.step, 'g')})."
+
+
+def last_lesson_words(catalog: Catalog, store: ProgressStore) -> str:
+    """What to say after the last lesson: well done if every lesson is complete, else which are open."""
+    saved = store.lessons()
+    open_ = [lf.lesson.title for lf in catalog.lessons
+             if not (lf.lesson.id in saved and saved[lf.lesson.id].complete)]
+    if not open_:
+        return "That was the last lesson, and you have finished them all. Well done!"
+    which = "this one is" if len(open_) == 1 else "these are"
+    return f"That was the last lesson, but {which} still open: {'; '.join(open_)}."
 
 
 def markdown_to_text(text: str, width: int) -> str:
-    """Light Markdown to plain text: emphasis marks dropped, headings underlined, paragraphs and list items
-    wrapped to ``width``; fenced code is kept as it is."""
+    """Light Markdown to plain text, the subset the app renders: emphasis marks dropped (also when bold or
+    italics span a line break), inline code and links as text, headings underlined, paragraphs and list
+    items wrapped to ``width``; fenced code is kept as it is (lines wider than ``width`` wrapped)."""
     out: list[str] = []
     paragraph: list[str] = []
     in_code = False
 
     def flush() -> None:
         if paragraph:
-            out.append(_wrap_item(" ".join(paragraph), width))
+            out.append(_wrap_item(_inline(" ".join(paragraph)), width))
             paragraph.clear()
 
     for raw in text.strip().splitlines():
@@ -314,16 +442,17 @@ def markdown_to_text(text: str, width: int) -> str:
             in_code = not in_code
             continue
         if in_code:
-            out.append(raw)
+            out.append(fit(raw, width))
             continue
-        line = _inline(raw.strip())
+        line = raw.strip()
         heading = re.match(r"^#{1,6}\s+(.*)$", line)
         if not line:
             flush()
             out.append("")
         elif heading:
             flush()
-            out.extend([heading.group(1), "-" * min(len(heading.group(1)), width)])
+            title = _wrap_item(_inline(heading.group(1)), width)
+            out.extend([title, "-" * min(max(map(len, title.split("\n"))), width)])
         elif re.match(r"^(?:[-*+]|\d+[.)])\s", line):
             flush()
             paragraph.append(line)
@@ -334,8 +463,8 @@ def markdown_to_text(text: str, width: int) -> str:
 
 
 def _inline(line: str) -> str:
-    line = re.sub(r"(\*\*|__)(.+?)\1", r"\2", line)
-    line = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", line)
+    line = re.sub(r"(\*\*|__)(?!\s)(.+?)(?<!\s)\1", r"\2", line)
+    line = re.sub(r"(?<![\w*])\*(?![\s*])(.+?)(?<![\s*])\*(?![\w*])", r"\1", line)
     line = re.sub(r"`([^`]+)`", r"\1", line)
     return re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", line)
 
@@ -361,18 +490,20 @@ def run_plain(args: argparse.Namespace) -> int:
     try:
         store = ProgressStore(args.data_dir)
     except ProgressError as exc:
-        print(f"ce-tutor: {exc}", file=sys.stderr)
+        print(f"ce-tutor: {safe(exc)}", file=sys.stderr)
         return 1
     for warning in store.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {safe(warning)}", file=sys.stderr)
     seed = args.seed if args.seed is not None else store.learner_seed
-    for stream in (sys.stdout, sys.stderr):  # a learner's terminal may not encode ∞ or ≈: never crash on it
+    # A learner's terminal may not encode ∞ or ≈, and a byte on stdin may not be UTF-8: never crash on either.
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     ascii_only = args.ascii or os.environ.get("TERM") == "dumb" or "utf" not in (sys.stdout.encoding or "").lower()
+    charts = not getattr(args, "no_charts", False) and os.environ.get("CE_TUTOR_CHARTS", "").strip() != "0"
     with store:
         try:
-            return PlainTutor(catalog, store, seed, ascii=ascii_only).run(args.lesson)
+            return PlainTutor(catalog, store, seed, ascii=ascii_only, charts=charts).run(args.lesson)
         except UnknownLesson:
-            print(f"ce-tutor: {catalog.no_such_lesson(args.lesson)}", file=sys.stderr)
+            print(f"ce-tutor: {safe(catalog.no_such_lesson(args.lesson))}", file=sys.stderr)
             return 2

@@ -163,4 +163,5 @@ class Tab:
         for step in range(2, 10):
             await self.press("n", f"step {step}/12")
         await self.wait_for("Your answer")
+        await self.press("\r", "Leave box")  # Enter puts the focus in the answer box
         return await self.press(answer + "\r", "Correct", "Not right", "Close", "Not quite")

@@ -48,6 +48,8 @@ def test_list_prints_the_curriculum_in_order(cli):
     for n, (line, lf) in enumerate(zip(lines, SHIPPED), 1):
         assert line.split()[:2] == [f"{n}.", lf.lesson.id]
         assert lf.lesson.title in line and f"({len(lf.lesson.steps)} steps)" in line
+        after = [f.lesson.title for f in SHIPPED if f.lesson.id in lf.lesson.requires]
+        assert line.endswith(f"  after: {', '.join(after)}" if after else "steps)")  # titles, not ids
 
 
 def test_validated_lessons_are_cached_in_the_data_dir_and_a_damaged_cache_changes_nothing(cli):
@@ -81,6 +83,8 @@ def test_check_reports_file_line_and_exits_1(cli, tmp_path):
     result = no_traceback(cli("check", str(bad)))
     assert result.returncode == 1
     assert f"{bad}:7:" in result.stderr and "txt" in result.stderr
+    assert result.stdout == "2 problems found.\n"  # the summary on stdout, the problems on stderr
+    assert "problems found" not in result.stderr
 
 
 def test_check_of_a_missing_path_is_a_usage_error(cli, tmp_path):
@@ -106,6 +110,11 @@ def test_progress_reset_and_export_round_trip(cli, tmp_path):
     table = no_traceback(cli("progress")).stdout
     row = next(line for line in table.splitlines() if line.startswith(first.id))
     assert "1/2 (50%)" in row and "%" in row
+    assert all(len(line) <= 80 for line in table.splitlines()), table  # fits 80 columns when not a terminal
+    for lf in SHIPPED:  # every lesson has its row, with its id whole and its title (shortened if need be)
+        line = next(line for line in table.splitlines() if line.split()[:1] == [lf.lesson.id])
+        title = line[len(lf.lesson.id):].strip().split("  ")[0]  # columns are two spaces apart
+        assert title == lf.lesson.title or (title.endswith("…") and lf.lesson.title.startswith(title[:-1]))
 
     out = tmp_path / "progress.json"
     assert cli("export", "-o", str(out)).returncode == 0
@@ -178,3 +187,19 @@ def test_the_tutor_and_the_commands_share_one_command_line(argv, command, lesson
     args = build_parser().parse_args(_route(argv))
     assert args.command == command
     assert getattr(args, "lesson", None) == lesson
+
+
+def test_check_warnings_go_to_stderr_and_do_not_fail(cli, tmp_path):
+    quiz = (
+        "schema_version: 1\nid: warned\ntitle: Warned\nsummary: s\nsteps:\n  - type: quiz\n    id: w\n"
+        "    prompt: Which?\n    shuffle: false\n    choices:\n      - {text: A, correct: false}\n"
+        "      - {text: B, correct: true}\n"
+    )
+    path = write(tmp_path / "warned.yaml", quiz)
+    result = no_traceback(cli("check", "--variants", "5", str(path)))
+    assert result.returncode == 0
+    assert f"{path}:6: warning: steps[0] (quiz 'w'): with shuffle: false the right option is always option 2" in result.stderr
+    assert result.stdout == "All lessons are fine (5 variants of every quiz checked); 1 warning.\n"
+    broken = write(tmp_path / "broken.yaml", quiz.replace("prompt: Which?", "prompt: '{nope}'"))
+    result = no_traceback(cli("check", "--variants", "5", str(broken)))
+    assert result.returncode == 1 and result.stdout == "1 problem found.\n"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Footer, OptionList, Static
@@ -154,7 +155,8 @@ def test_browser_shows_progress_next_up_and_prerequisites(tmp_path):
         assert "0 of 2 lessons done" in text_of(app.screen.query_one("#tally", Static))
         rows = shown(lessons)
         assert "1. Basics: one of each step" in rows and "▶ next up" in rows
-        assert "2. After: builds on the basics" in rows and "needs: basics" in rows
+        assert "2. After: builds on the basics" in rows and "needs: Basics: one of each step" in rows
+        assert statuses["after"].missing_titles == ("Basics: one of each step",)
 
     play(app, scenario)
 
@@ -323,17 +325,111 @@ def test_finishing_a_lesson(tmp_path):
         player = await open_first_lesson(pilot)
         player.run.go(player.run.n_steps - 1)
         await player.show_step()
-        await pilot.press("escape")  # leave the answer box
         assert "finish" in {b.binding.action for b in player.active_bindings.values()}
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, BrowserScreen)
         assert app.screen.query_one(LessonList).highlighted_option.id == "after"
-        assert "Lesson complete: Basics: one of each step ✓" in seen
+        notice = app.screen.query_one("#completed", Static)
+        assert notice.display and text_of(notice) == "✓ Lesson complete: Basics: one of each step."
+        assert seen == []  # no toast: it would cover the next lesson's first plot
+        await pilot.press("enter")  # the next lesson opens with nothing over it
+        await pilot.pause()
+        assert isinstance(app.screen, PlayerScreen) and app.screen.run.lesson.id == "after"
+        assert not app._notifications and not notice.display
 
     play(app, scenario)
     with ProgressStore(tmp_path) as store:
         assert store.lesson("basics").complete
+
+
+def test_finishing_the_last_lesson_names_the_lessons_still_open(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        app.open_lesson("after")  # the last lesson, with basics never started
+        await pilot.pause()
+        player = app.screen
+        player.run.go(player.run.n_steps - 1)
+        await player.show_step()
+        await pilot.press("n")
+        await pilot.pause()
+        notice = text_of(app.screen.query_one("#completed", Static))
+        assert "✓ Lesson complete: After: builds on the basics." in notice
+        assert "still open: Basics: one of each step." in notice and "Well done" not in notice
+        assert app.screen.query_one(LessonList).highlighted_option.id == "basics"  # Enter opens it
+
+    play(app, scenario)
+
+
+def test_n_pressed_quickly_through_a_quiz_types_nothing_into_its_answer_box(tmp_path):
+    app = make_app(tmp_path)
+
+    async def scenario(pilot):
+        player = await open_first_lesson(pilot, steps_forward=2)  # the explorer, just before two quizzes
+        await pilot.press("n", "n")
+        await pilot.pause()
+        assert player.run.index == 4  # the second n moved on through the first quiz
+        view = player.query_one(QuizView)
+        assert view.answer_box.value == "" and app.focused is view
+        keys = {b.binding.action: b.binding.description for b in player.active_bindings.values()
+                if b.binding.show}
+        assert keys.get("answer") == "Answer"  # the footer says how to get into the box
+        await pilot.press("p")
+        await pilot.pause()
+        first = player.query_one(QuizView)
+        assert first.answer_box.value == "" and app.focused is first
+        await pilot.press("tab")  # Tab moves into the box, as Enter does; there n is a letter
+        assert app.focused is first.answer_box
+        await pilot.press("n")
+        assert first.answer_box.value == "n" and player.run.index == 3
+        await pilot.press("escape", "p", "n")  # back to the quiz, its box left as it was
+        await pilot.pause()
+        again = player.query_one(QuizView)
+        await pilot.press("enter", "0", ".", "5", "7")  # typed at once after Enter: nothing is lost
+        assert again.answer_box.value == "0.57" and app.focused is again.answer_box
+        await pilot.press("escape", "p", "n")
+        await pilot.pause()
+        burst = player.query_one(QuizView)
+        # keys that arrive faster than the focus moves (a paste, a script): all reach the box, in order,
+        # and the last Enter checks the answer
+        for key, character in [("enter", "\r"), ("1", "1"), ("full_stop", "."), ("5", "5"), ("enter", "\r")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause(0.2)
+        assert burst.answer_box.value == "1.5" and burst.session.last_feedback is not None
+        assert burst.query_one(FeedbackPanel).border_title is not None
+
+    play(app, scenario)
+
+
+def test_misconception_feedback_is_reflowed_like_prose(tmp_path):
+    from ce_tutor import formula
+    from ce_tutor.lessons.catalog import load_catalog, shipped_lessons_dir
+
+    shipped = load_catalog([shipped_lessons_dir()]).get("softmax")
+    index, step = next((i, s) for i, s in enumerate(shipped.lesson.steps)
+                       if getattr(s, "misconceptions", None) and "\n" in s.misconceptions[0].feedback.strip())
+    app = make_app(tmp_path, lessons=[shipped_lessons_dir()])
+
+    async def scenario(pilot):
+        app.open_lesson("softmax")
+        await pilot.pause()
+        player = app.screen
+        player.run.go(index)
+        await player.show_step()
+        view = player.query_one(QuizView)
+        variant = view.session.variant
+        value = float(formula.parse(step.misconceptions[0].answer).evaluate(variant.values))
+        await pilot.press("enter")
+        await type_text(pilot, f"{value:.4f}")
+        await pilot.press("enter")
+        await pilot.pause()
+        panel = view.query_one(FeedbackPanel)
+        assert panel.has_class("-misconception")
+        expected = " ".join(variant.render(step.misconceptions[0].feedback).split())
+        assert text_of(panel).split("\n")[0] == expected  # one paragraph, wrapped by the panel itself
+
+    play(app, scenario)
 
 
 def test_explorer_keys(tmp_path):
@@ -372,6 +468,8 @@ def test_quiz_hint_solution_new_numbers_and_unreadable_answers(tmp_path):
         player = await open_first_lesson(pilot, steps_forward=3)
         view = player.query_one(QuizView)
         session = view.session
+        assert app.focused is view  # n and p still change steps until the learner moves into the box
+        await pilot.press("enter")
         assert isinstance(app.focused, AnswerInput)
         shown = {b.binding.action for b in player.active_bindings.values() if b.binding.show}
         assert "next" not in shown and "help" not in shown, "n and ? are letters while typing"
@@ -403,6 +501,7 @@ def test_a_quiz_is_as_it_was_left(tmp_path):
 
     async def scenario(pilot):
         player = await open_first_lesson(pilot, steps_forward=3)
+        await pilot.press("enter")  # into the answer box
         await type_text(pilot, "7")
         await pilot.press("enter", "escape", "p", "n")
         await pilot.pause()
@@ -557,6 +656,7 @@ def test_no_colour_keeps_verdicts_readable(tmp_path, monkeypatch):
 
     async def scenario(pilot):
         player = await open_first_lesson(pilot, steps_forward=3)
+        await pilot.press("enter")  # into the answer box
         await type_text(pilot, "7")
         await pilot.press("enter")
         panel = player.query_one(FeedbackPanel)
@@ -624,3 +724,42 @@ def test_the_minimum_size_fits_every_screen(tmp_path):
         assert isinstance(app.screen, HelpScreen) and not app.screen.too_small
 
     play(app, scenario, size=(60, 20))
+
+
+DISTRIBUTION_LESSON = """\
+schema_version: 1
+id: dist-demo
+title: Distribution demo
+summary: A distribution param and a range that follows another param.
+steps:
+  - type: explore
+    params:
+      - {name: q, distribution: [Setosa, Versicolor, Virginica], value: [0.5, 0.3, 0.2], step: 0.05}
+      - {name: a, min: 0, max: 0.9, step: 0.1, value: 0.2}
+      - {name: b, label: "b (at most 1 - a)", min: 0, max: "1 - a", step: 0.1, value: 0.5}
+    show:
+      - "q = {q:.2f} (sum {sum(q):.2f})"
+"""
+
+
+def test_an_explorer_with_a_distribution_and_a_range_that_follows(tmp_path):
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "dist.yaml").write_text(DISTRIBUTION_LESSON, encoding="utf-8")
+    app = make_app(tmp_path / "data", lessons=[lessons])
+
+    async def scenario(pilot):
+        await open_first_lesson(pilot)
+        view = app.screen.query_one(ExplorerView)
+        rows = list(view.query("ParamRow"))
+        assert [row.label for row in rows] == ["Setosa", "Versicolor", "Virginica", "a", "b (at most 1 - a)"]
+        await pilot.press("right", "right")
+        await pilot.pause()
+        assert shown(view.query_one("#lines").query_one(Static)).strip() == "q = 0.60, 0.24, 0.16 (sum 1.00)"
+        assert [row.value for row in rows[:3]] == [0.6, pytest.approx(0.24), pytest.approx(0.16)]
+        await pilot.press("down", "down", "down", "shift+right")  # a to its top, 0.9
+        await pilot.pause()
+        assert (rows[4].low, rows[4].high) == (0.0, pytest.approx(0.1))
+        assert rows[4].value == pytest.approx(0.1)  # b was moved back inside its new range
+
+    play(app, scenario)

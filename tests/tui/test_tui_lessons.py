@@ -63,6 +63,8 @@ async def answer_quiz(pilot, view: QuizView) -> None:
     session = view.session
     step, variant = session.step, session.variant
     panel = view.query_one(FeedbackPanel)
+    assert pilot.app.focused is view  # into the answer box with Enter
+    await pilot.press("enter")
     assert isinstance(pilot.app.focused, AnswerInput)
     if step.is_choice:
         wrong = next(i for i in range(len(variant.options)) if i not in variant.correct_options)
@@ -123,7 +125,8 @@ async def complete_lesson(lesson_id: str, data_dir: Path) -> None:
             await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, BrowserScreen)
-        following = LESSON_IDS[min(LESSON_IDS.index(lesson_id) + 1, len(LESSON_IDS) - 1)]
+        # the next lesson is highlighted; after the last one, the first still open (here: the first)
+        following = LESSON_IDS[(LESSON_IDS.index(lesson_id) + 1) % len(LESSON_IDS)]
         assert app.screen.query_one(LessonList).highlighted_option.id == following
 
 

@@ -36,8 +36,9 @@ CASES = {
     "prose": steps("enter"),
     "plot": steps("enter", "n"),
     "explorer": steps("enter", "n", "n", "right", "right", "down", "right"),
-    "quiz_feedback": steps("enter", "n", "n", "n", answer="0.5"),
-    "quiz_choice": steps("enter", "n", "n", "n", "escape", "n", answer="2"),
+    "quiz": steps("enter", "n", "n", "n"),  # the answer box waits for Enter or Tab; the footer says so
+    "quiz_feedback": steps("enter", "n", "n", "n", "enter", answer="0.5"),
+    "quiz_choice": steps("enter", "n", "n", "n", "n", "enter", answer="2"),
     "help": steps("question_mark"),
     "too_small": steps("enter", size=(50, 15)),
 }

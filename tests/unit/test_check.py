@@ -305,3 +305,133 @@ def test_checking_a_copy_of_the_shipped_lessons_is_not_a_clash_with_them(tmp_pat
     first.write_text(first.read_text(encoding="utf-8") + "oops: 1\n", encoding="utf-8")
     [problem] = check_paths([copy], variants=5)
     assert problem.path == str(first) and "unknown key 'oops'" in problem.message
+
+
+def test_a_schema_error_does_not_hide_the_formula_errors_after_it(tmp_path):
+    problems = check(
+        tmp_path,
+        """\
+        values:
+          p: "0.5"
+          q: {formula: "p", round: 99}
+          r: "q + nosuch"
+        steps:
+          - type: prose
+            text: "fine {p:.2f}"
+          - type: prose
+            txt: "a typo in a key"
+          - type: prose
+            text: "an unknown name {zzz:.2f}"
+          - type: quiz
+            id: q1
+            prompt: "What is {p:.2f}?"
+            answer: "p +"
+        """,
+    )
+    assert found(problems) == [
+        (7, "values.q.round: must be at most 12, not 99"),
+        (8, "values.r: unknown name 'nosuch'"),  # q, whose round is wrong, still counts as a name
+        (12, "steps[1]: missing key 'text'"),
+        (13, "steps[1]: unknown key 'txt' (did you mean 'text'?)"),
+        (15, "steps[2].text: in {zzz}: unknown name 'zzz'"),  # the step index is the file's
+        (19, "steps[3].answer: could not read 'p +': invalid syntax"),
+    ]
+
+
+def test_a_file_that_is_not_yaml_gives_only_its_syntax_error(tmp_path):
+    problems = check(tmp_path, "steps: [\n")
+    assert len(problems) == 1 and "steps" not in problems[0].message.split(":")[0]
+
+
+def test_an_explorer_range_that_follows_another_param_is_checked_across_the_sweep(tmp_path):
+    problems = check(
+        tmp_path,
+        """\
+        steps:
+          - type: explore
+            params:
+              - {name: a, min: 0, max: 1, step: 0.1, value: 0.2}
+              - {name: b, min: 0, max: "1 - a", step: 0.1, value: 0.5}
+              - {name: c, min: 0, max: "nosuch", step: 0.1, value: 0.5}
+              - name: q
+                distribution: [heads, tails]
+                value: [0.5, 0.5]
+            show: ["{a + b:.2f} {entropy(q):.2f}"]
+        """,
+    )
+    assert found(problems) == [
+        (10, "steps[0].params[2].max: unknown name 'nosuch'"),
+    ]
+    problems = check(
+        tmp_path,
+        """\
+        steps:
+          - type: explore
+            params:
+              - {name: a, min: 0, max: 1, step: 0.1, value: 0.2}
+              - {name: b, min: 0, max: "1 - a", step: 0.1, value: 0.5}
+              - name: q
+                distribution: [heads, tails]
+                value: [0.5, 0.5]
+            show: ["{a + b:.2f} {entropy(q):.2f}"]
+        """,
+    )
+    assert found(problems) == [(9, "steps[0].params[1]: the range 0 to 0 is empty (with a = 1)")]
+
+
+GIVEAWAY = """\
+steps:
+  - type: quiz
+    id: bigger
+    params:
+      p: {{uniform: [0.05, 0.95], round: 2}}
+    prompt: "At p = {{p:.2f}}, which slope is steeper?"
+    shuffle: {shuffle}
+    choices:
+      - text: "{first}"
+        correct: false
+      - text: "{second}"
+        correct: true
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shuffle", "expected"),
+    [
+        # the right option always shows the number largest in size
+        # (and the smallest: both slopes are negative)
+        ("SSR: {-2 * (1 - p):.2f}", "CE: {-1 / p:.2f}", "true", "the smallest number in it"),
+        # without numbers, shuffled: nothing gives it away
+        ("The squared residual", "Cross-entropy", "true", None),
+        # without numbers, but always in second place
+        ("The squared residual", "Cross-entropy", "false", "always option 2"),
+    ],
+)
+def test_a_choice_quiz_whose_numbers_or_place_give_the_answer_away_is_a_warning(
+    tmp_path, first, second, shuffle, expected
+):
+    problems = check(tmp_path, GIVEAWAY.format(first=first, second=second, shuffle=shuffle))
+    if expected is None:
+        assert problems == []
+        return
+    [problem] = problems
+    assert problem.warning and problem.line == 6 and expected in problem.message
+    assert str(problem).startswith(f"{problem.path}:6: warning: steps[0] (quiz 'bigger'): ")
+
+
+def test_a_number_that_varies_but_does_not_decide_is_no_giveaway(tmp_path):
+    body = """\
+    steps:
+      - type: quiz
+        id: sums
+        params:
+          p: {uniform: [0.05, 0.45], round: 2}
+          q: {uniform: [0.55, 0.95], round: 2}
+        prompt: "Which is right?"
+        choices:
+          - text: "{p:.2f}"
+            correct: "p + q > 1"
+          - text: "{q:.2f}"
+            correct: "p + q <= 1"
+    """
+    assert check(tmp_path, body) == []  # the right one is sometimes the larger, sometimes the smaller

@@ -26,7 +26,12 @@ CURRICULUM = [
     ("02-neg-log-p.yaml", "neg-log-p"),
     ("03-total-cross-entropy.yaml", "total-cross-entropy"),
     ("04-ce-vs-ssr.yaml", "ce-vs-ssr"),
-    ("05-gradient-descent.yaml", "gradient-descent"),
+    ("05-softmax-gradient.yaml", "softmax-gradient"),
+    ("06-gradient-descent.yaml", "gradient-descent"),
+    ("07-bits-and-nats.yaml", "bits-and-nats"),
+    ("08-binary-cross-entropy.yaml", "binary-cross-entropy"),
+    ("09-soft-targets.yaml", "soft-targets"),
+    ("10-logits-and-stability.yaml", "logits-and-stability"),
 ]
 EXAMPLE = ROOT / "docs" / "examples" / "binary-cross-entropy.yaml"
 AUTHORING = ROOT / "docs" / "authoring.md"
@@ -87,7 +92,7 @@ def _screen_lines(text: str) -> list[str]:
 
 
 # -- the curriculum's shape -------------------------------------------------------------------------------
-def test_the_five_lessons_are_shipped_in_order() -> None:
+def test_the_lessons_are_shipped_in_order() -> None:
     assert sorted(p.name for p in LESSON_DIR.glob("*.yaml")) == [name for name, _ in CURRICULUM]
 
 
@@ -206,6 +211,18 @@ def test_softmax_lesson_shows_the_setosa_numbers(lessons: dict[str, Lesson]) -> 
     assert "The probabilities are still 0.57, 0.20, 0.23." in shifted
 
 
+def test_softmax_explorer_starts_from_the_raw_outputs_the_text_uses(lessons: dict[str, Lesson]) -> None:
+    """The explorer opens on the Setosa flower of the text: same raw outputs, same shown probabilities."""
+    from ce_tutor.lessons.explore import Explorer
+
+    lesson = lessons["softmax"]
+    env = compute(lesson.values, {})
+    step = next(s for s in lesson.steps if isinstance(s, ExploreStep))
+    assert [p.value for p in step.params] == [float(z) for z in env["z"]]
+    shown = Explorer(step, env).lines()
+    assert any(render("p(setosa) = {p[0]:.2f}", env) in line for line in shown), shown
+
+
 def test_neg_log_p_lesson_shows_the_setosa_loss(lessons: dict[str, Lesson]) -> None:
     text = _rendered(lessons["neg-log-p"], "Worked example: the Setosa flower")
     assert "-ln 0.57 = 0.56" in text
@@ -264,3 +281,167 @@ def test_the_example_lesson_validates_and_renders() -> None:
     assert "BCE = -ln 0.57 = **0.56**" in text
     assert "-ln(1 - 0.21) = -ln 0.79 = **0.24**" in text
     assert env["loss_yes"] == pytest.approx(0.56)
+
+
+def test_ce_vs_ssr_lesson_compares_the_slopes_through_softmax_honestly(lessons: dict[str, Lesson]) -> None:
+    p = 0.01
+    factor, ce, ssr = p * (1 - p), -(1 - p), -2 * p * (1 - p) ** 2  # closed forms of the chain rule
+    text = _rendered(lessons["ce-vs-ssr"], "Through softmax")
+    assert f"the softmax factor is {factor:.4f}" in text
+    assert f"slope {ce:.2f}. SSR keeps it: slope {ssr:.4f}." in text
+    assert "fades to 0" in text
+    assert "grows without limit" not in lessons["ce-vs-ssr"].summary
+
+
+# -- softmax-gradient: every key number computed again, independently, with mpmath ---------------------------
+def test_softmax_gradient_lesson_shows_p_minus_y_and_its_finite_difference(lessons: dict[str, Lesson]) -> None:
+    import mpmath
+
+    from ce_tutor.core import IRIS_X, IrisNetwork
+
+    mpmath.mp.dps = 40
+    z = [round(float(v), 2) for v in IrisNetwork().logits(IRIS_X[0])[0]]  # as the lesson shows them
+    e = [mpmath.exp(mpmath.mpf(repr(v))) for v in z]
+    p = [round(float(x / mpmath.fsum(e)), 4) for x in e]
+    lesson = lessons["softmax-gradient"]
+    assert f"Softmax gives p = **{p[0]:.4f}, {p[1]:.4f}, {p[2]:.4f}**" in _rendered(lesson, "The Setosa flower, again")
+    own = _rendered(lesson, "The observed class: p - 1")
+    d00 = mpmath.mpf(repr(p[0])) * (1 - mpmath.mpf(repr(p[0])))
+    assert f"{-1 / p[0]:.4f} × {float(d00):.4f} = **{p[0] - 1:.4f}**" in own
+    others = _rendered(lesson, "The other classes: p_k")
+    assert f"**{p[1]:.4f}** for Versicolor" in others and f"**{p[2]:.4f}** for Virginica" in others
+
+    def ce(zs: list[float]) -> mpmath.mpf:
+        ex = [mpmath.exp(v if isinstance(v, mpmath.mpf) else mpmath.mpf(repr(v))) for v in zs]
+        return -mpmath.log(ex[0] / mpmath.fsum(ex))
+
+    h = 0.001
+    fd = (ce([z[0] + h, z[1], z[2]]) - ce([z[0] - h, z[1], z[2]])) / (2 * h)
+    check = _rendered(lesson, "Check it with a finite difference")
+    assert f"(2h) = {float(fd):.4f}\n" in check
+    exact = mpmath.diff(lambda t: ce([t, z[1], z[2]]), mpmath.mpf(repr(z[0])))
+    assert float(exact) == pytest.approx(p[0] - 1, abs=1e-4)  # p - 1 is the derivative (p shown to 4 places)
+
+
+# -- bits-and-nats: closed forms ---------------------------------------------------------------------------
+def test_bits_and_nats_lesson_converts_with_closed_forms(lessons: dict[str, Lesson]) -> None:
+    import math
+
+    lesson = lessons["bits-and-nats"]
+    from ce_tutor.core import IRIS_X, IrisNetwork
+
+    p = round(float(IrisNetwork().probabilities(IRIS_X[0])[0][0]), 2)  # the Setosa probability, as shown
+    units = _rendered(lesson, "The base of the log is a unit")
+    assert f"-ln {p:.2f} = **{-math.log(p):.4f}** nats" in units
+    assert f"-log2 {p:.2f} = **{-math.log(p) / math.log(2):.4f}** bits" in units
+    halving = _rendered(lesson, "A bit is one halving")
+    assert "-log2 0.125 = 3 bits" in halving and f"{3 * math.log(2):.4f} nats" in halving
+    assert f"the loss is {-math.log2(0.001):.2f} bits" in halving
+    entropy = _rendered(lesson, "Entropy: the surprise you must expect")
+    assert "A fair coin: H = 1 bit" in entropy and f"log2 6 = {math.log2(6):.4f} bits" in entropy
+    pt, qt = (0.7, 0.2, 0.1), (0.5, 0.3, 0.2)
+    h = -sum(a * math.log(a) for a in pt)
+    kl = sum(a * math.log(a / b) for a, b in zip(pt, qt))
+    cross = _rendered(lesson, "Cross-entropy between distributions")
+    assert f"H(p, q) = {h + kl:.4f} =\n{h:.4f} + {kl:.4f} nats" in cross.replace(" =\n", " =\n")
+
+
+# -- binary-cross-entropy: mpmath --------------------------------------------------------------------------
+def test_binary_cross_entropy_lesson_numbers_match_mpmath(lessons: dict[str, Lesson]) -> None:
+    import mpmath
+
+    mpmath.mp.dps = 40
+    lesson = lessons["binary-cross-entropy"]
+    x = mpmath.mpf("1.3")
+    p = round(float(1 / (1 + mpmath.exp(-x))), 4)
+    first = _rendered(lesson, "Two classes, one output")
+    assert f"p = 1 / (1 + e^-1.3) = **{p:.4f}**" in first
+    bce = _rendered(lesson, "Binary cross-entropy")
+    pm = mpmath.mpf(repr(p))
+    assert f"BCE = -ln {p:.4f} =\n**{float(-mpmath.log(pm)):.4f}**" in bce
+    assert f"**{float(-mpmath.log(1 - pm)):.4f}**" in bce
+    on_logits = _rendered(lesson, "It is cross-entropy on [0, x]")
+    exact = float(mpmath.log(1 + mpmath.exp(-x)))  # -ln sigmoid(x) = softplus(-x)
+    assert f"ce_logits([0, x], yes) = {exact:.4f}" in on_logits and f"BCE from the logit = {exact:.4f}" in on_logits
+    stable = _rendered(lesson, "The stable form")
+    assert "-ln(1 - p) is\n∞" in stable or "-ln(1 - p) is ∞" in stable
+    assert f"**{float(40 + mpmath.log(1 + mpmath.exp(-40))):.4f}**" in stable
+
+
+# -- soft-targets: closed forms ----------------------------------------------------------------------------
+def test_soft_targets_lesson_numbers_match_closed_forms(lessons: dict[str, Lesson]) -> None:
+    import math
+
+    from ce_tutor.core import IRIS_X, IrisNetwork
+
+    lesson = lessons["soft-targets"]
+    z = [round(float(v), 2) for v in IrisNetwork().logits(IRIS_X[0])[0]]
+    e = 0.1
+    t = [1 - e + e / 3, e / 3, e / 3]  # torch's label smoothing, by hand
+    smoothing = _rendered(lesson, "Label smoothing, as PyTorch means it")
+    assert f"t = ({t[0]:.4f}, {t[1]:.4f}, {t[2]:.4f})" in smoothing
+    lse = math.log(sum(math.exp(v) for v in z))
+    ce_ls = -sum(tk * (zk - lse) for tk, zk in zip(t, z))
+    assert f"becomes {ce_ls:.4f}" in smoothing
+    best = _rendered(lesson, "The best reachable loss")
+    assert f"H(t) = **{-sum(tk * math.log(tk) for tk in t):.4f}** nats" in best
+    assert f"= {math.log(t[0] / t[1]):.4f} between" in best
+    temperature = _rendered(lesson, "Temperature: softmax(z / T)")
+    for temp in (0.5, 2.0):
+        ex = [math.exp(v / temp) for v in z]
+        shown = ", ".join(f"{x / sum(ex):.4f}" for x in ex)
+        assert f"p = ({shown})" in temperature
+
+
+# -- logits-and-stability: mpmath and float64 facts ------------------------------------------------------
+def test_logits_and_stability_lesson_numbers_match_mpmath(lessons: dict[str, Lesson]) -> None:
+    import math
+
+    import mpmath
+
+    mpmath.mp.dps = 50
+    lesson = lessons["logits-and-stability"]
+    limits = _rendered(lesson, "Frameworks want raw outputs")
+    assert f"e^709 = {math.exp(709):.3e}" in limits and "e^710 = ∞" in limits
+    with pytest.raises(OverflowError):
+        math.exp(710)
+    assert math.exp(-746) == 0.0 and "e^-746 = 0." in limits
+    overflow = _rendered(lesson, "Overflow")
+    assert "p   = ∞ / ∞ = (undefined, undefined, undefined)" in overflow
+    z = [mpmath.mpf(1000), mpmath.mpf(999), mpmath.mpf(998)]
+    lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in z))
+    probs = ", ".join(f"{float(mpmath.exp(v - lse)):.4f}" for v in z)
+    assert f"softmax(z) = ({probs})" in overflow
+    trick = _rendered(lesson, "The log-sum-exp trick")
+    assert f"logsumexp = {float(lse):.4f}" in trick and f"**{float(lse - 1000):.4f}**" in trick
+    true_loss = 800 + mpmath.log(1 + mpmath.exp(-800))
+    assert f"**{float(true_loss):.4f}**" in trick
+    underflow = _rendered(lesson, "Underflow")
+    assert "-ln 0 = ∞" in " ".join(underflow.split())
+    reduction = _rendered(lesson, "Mean or sum?")
+    from ce_tutor.core import IRIS_X, IRIS_Y, IrisNetwork
+
+    total = IrisNetwork().total_cross_entropy(IRIS_X, IRIS_Y)
+    assert f"total {total:.4f}, mean {total / 3:.4f}" in reduction
+
+
+NEW_LESSONS = ["05-softmax-gradient.yaml", "07-bits-and-nats.yaml", "08-binary-cross-entropy.yaml",
+               "09-soft-targets.yaml", "10-logits-and-stability.yaml"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NEW_LESSONS)
+def test_each_new_lesson_passes_the_checker_with_1000_variants(name: str) -> None:
+    assert [str(p) for p in check_paths([LESSON_DIR / name], variants=1000)] == []
+
+
+@pytest.mark.parametrize("name", NEW_LESSONS)
+def test_each_new_lesson_has_the_shape_the_course_asks_for(lessons: dict[str, Lesson], name: str) -> None:
+    lesson = lessons[dict(CURRICULUM)[name]]
+    kinds = [type(s) for s in lesson.steps]
+    assert 8 <= len(lesson.steps) <= 12
+    quizzes = [s for s in lesson.steps if isinstance(s, QuizStep)]
+    assert len(quizzes) >= 3 and all(q.hints and q.solution for q in quizzes)
+    assert all(q.misconceptions for q in quizzes if not q.is_choice)
+    assert kinds.count(PlotStep) + sum(isinstance(s, ExploreStep) and s.plot is not None for s in lesson.steps) >= 2
+    assert kinds.count(ExploreStep) >= 1

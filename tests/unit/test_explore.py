@@ -152,3 +152,82 @@ def test_the_start_value_can_be_set_again_even_off_the_grid():
     e.nudge("q", +1)
     e.reset()
     assert e.values is values and values == {"q": 0.55}  # reset updates the same dict in place
+
+
+def distribution(**fields: Any) -> Explorer:
+    step: dict[str, Any] = {
+        "type": "explore",
+        "params": [{"name": "q", "distribution": ["A", "B", "C"], "value": [0.5, 0.3, 0.2], "step": 0.05}],
+        "show": ["{q:.2f} sum {sum(q):.6f} CE {-ln(q[0]):.3f}"],
+    }
+    return Explorer(validate(ExploreStep, step | fields), LESSON_ENV)
+
+
+def test_a_distribution_has_a_slider_per_class_and_stays_a_distribution():
+    e = distribution()
+    assert [(p.name, p.label, p.min, p.max) for p in e.params] == [
+        ("q0", "A", 0.0, 1.0), ("q1", "B", 0.0, 1.0), ("q2", "C", 0.0, 1.0)
+    ]
+    np.testing.assert_array_equal(e.env()["q"], [0.5, 0.3, 0.2])
+    assert "q0" not in e.env()  # the formulas see the list, not the sliders
+    assert e.nudge("q0", 1)
+    # the others keep their 3 : 2 ratio and take what is left
+    assert (e.values["q0"], e.values["q1"], e.values["q2"]) == (0.55, pytest.approx(0.27), pytest.approx(0.18))
+    assert e.lines() == ["0.55, 0.27, 0.18 sum 1.000000 CE 0.598"]
+    e.set("q0", 1.0)
+    assert (e.values["q1"], e.values["q2"]) == (0.0, 0.0)
+    e.nudge("q0", -1, big=True)  # from all in one class, the rest is shared evenly
+    assert (e.values["q0"], e.values["q1"], e.values["q2"]) == (0.5, 0.25, 0.25)
+    e.nudge("q2", 1)
+    assert sum(e.values.values()) == pytest.approx(1.0, abs=1e-12)
+    e.reset()
+    assert e.values == {"q0": 0.5, "q1": 0.3, "q2": 0.2}
+
+
+def test_the_schema_refuses_a_bad_distribution():
+    base = {"type": "explore", "params": [{"name": "q", "distribution": ["A", "B"], "value": [0.5, 0.5]}]}
+    validate(ExploreStep, base)
+    for param, message in [
+        ({"name": "q", "distribution": ["A", "B"], "value": [0.5, 0.6]}, "must sum to 1"),
+        ({"name": "q", "distribution": ["A", "B", "C"], "value": [0.5, 0.5]}, "value has 2 numbers"),
+        ({"name": "q", "distribution": ["A"], "value": [1.0]}, "at least 2"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            validate(ExploreStep, base | {"params": [param]})
+    twice = [{"name": "q0", "min": 0, "max": 1, "step": 0.1, "value": 0}, base["params"][0]]
+    with pytest.raises(ValueError, match="'q0' is used by two params"):
+        validate(ExploreStep, base | {"params": twice})
+
+
+def test_a_range_may_follow_another_param():
+    e = explorer(
+        params=[
+            {"name": "a", "min": 0, "max": 0.9, "step": 0.1, "value": 0.2},
+            {"name": "q", "min": "a / 2", "max": "1 - a", "step": 0.1, "value": 0.5},
+        ],
+        derived={"ce": "-ln(q)", "scaled": "scale * ce"},
+    )
+    assert e.bounds("q") == (0.1, 0.8)
+    assert not e.set("q", 0.8) or e.values["q"] == 0.8
+    e.set("q", 5)
+    assert e.values["q"] == 0.8  # kept inside its range
+    e.set("a", 0.5)
+    assert e.bounds("q") == (0.25, 0.5) and e.values["q"] == 0.5  # moved back inside the new range
+    e.nudge("q", -1)
+    assert e.values["q"] == pytest.approx(0.45)  # the grid counts from the range's start: 0.25, 0.35, 0.45
+    e.set("q", 0)
+    assert e.values["q"] == 0.25
+
+
+def test_a_range_that_cannot_be_computed_is_an_explore_error():
+    e = explorer(
+        params=[
+            {"name": "a", "min": 0, "max": 1, "step": 0.5, "value": 0},
+            {"name": "q", "min": 0, "max": "1 - a", "step": 0.1, "value": 0.5},
+        ],
+        derived={"ce": "-ln(q)", "scaled": "scale * ce"},
+    )
+    e.set("a", 1)
+    with pytest.raises(ExploreError, match="the range 0 to 0 is empty") as info:
+        e.lines()
+    assert info.value.at == ("params", 1)

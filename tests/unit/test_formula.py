@@ -547,3 +547,32 @@ def test_iris_descent_follows_the_trainer_step_by_step() -> None:
 
 def test_parsed_formulas_are_shared() -> None:
     assert formula.parse("1 + p[0]") is formula.parse("1 + p[0]")
+
+
+@pytest.mark.parametrize(
+    ("source", "elementwise"),
+    [
+        ("-ln(x)", True), ("x^2 + 1 if x > 0 else 0", True), ("max(x, 0.5)", True), ("2", True),
+        ("iris_probs(x, 0.42, 0)[0]", True), ("log(x, 2) * p[0]", True), ("sigmoid(x) - bce(x, 1)", True),
+        ("softmax([0, x])[1]", False), ("sum(x)", False), ("max(x)", False), ("kl(p, [x, 1 - x])", False),
+        ("p[x]", False), ("entropy([x, 1 - x])", False), ("iris_probs(x, 0.42, 0)[x]", False),
+    ],
+)
+def test_elementwise_in_tells_whether_a_list_of_x_gives_the_list_of_results(source, elementwise):
+    assert parse(source).elementwise_in("x") is elementwise
+
+
+def test_evaluate_over_a_grid_at_once_or_point_by_point():
+    grid = np.array([-2.0, 0.0, 3.0])
+    np.testing.assert_allclose(parse("softmax([0, x])[1]").evaluate_over("x", grid), core.sigmoid(grid))
+    np.testing.assert_allclose(parse("x * 2").evaluate_over("x", grid), grid * 2)
+    np.testing.assert_allclose(parse("7").evaluate_over("x", grid), [7.0, 7.0, 7.0])
+    np.testing.assert_allclose(parse("sum([x, x])").evaluate_over("x", grid), 2 * grid)
+    with pytest.raises(FormulaError, match="gives 2 values at x = -2"):
+        parse("softmax([0, x])").evaluate_over("x", grid)
+
+
+def test_evaluate_over_has_one_deadline_for_all_points():
+    grid = np.linspace(0, 1, 2000)
+    with pytest.raises(FormulaError, match="took too long"):
+        parse("sum([x, x])").evaluate_over("x", grid, deadline_s=0.0)

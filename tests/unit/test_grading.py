@@ -194,6 +194,7 @@ def test_format_answer_falls_back_when_the_lesson_format_cannot_show_the_value()
 # -- multiple choice -------------------------------------------------------------------------------------
 MC = quiz(
     params={"p": {"uniform": [0.7, 0.7]}},
+    shuffle=False,  # the tests below name options by their place in the file
     choices=[
         {"text": "0", "correct": False, "feedback": "Only for p = 1."},
         {"text": "-ln {p}", "correct": "p > 0.5", "feedback": "Yes: -ln {p}."},
@@ -240,3 +241,35 @@ def test_grading_any_text_gives_feedback(expected: float, tol: Tolerance, text: 
     step = quiz(answer="0", tolerance={k: v for k, v in dataclasses.asdict(tol).items() if v is not None})
     feedback = grade(step, fixed(expected), text)
     assert feedback.message and feedback.counts_as_attempt is (feedback.verdict is not Verdict.UNREADABLE)
+
+
+def test_shuffled_options_are_graded_and_explained_by_what_they_say() -> None:
+    shuffled = quiz(params=MC.params, choices=MC.choices)
+    seen = set()
+    for seed in range(30):
+        variant = draw_variant(shuffled, {}, "lesson", seed)
+        seen.add(variant.options)
+        right = variant.options.index("-ln 0.7")
+        zero = variant.options.index("0")
+        assert variant.correct_options == frozenset({right})
+        assert grade(shuffled, variant, str(right + 1)).message == "Correct! Yes: -ln 0.7."
+        assert grade(shuffled, variant, chr(ord("a") + zero)).message == "Only for p = 1."
+    assert len(seen) == 6  # every order of three options turns up
+
+
+def test_a_misconception_is_named_even_when_the_answer_is_also_close() -> None:
+    """Rounding along the way lands within 'close' of the answer; the feedback must say what went wrong."""
+    step = quiz(
+        params={"pa": {"uniform": [0.08, 0.08]}, "pb": {"uniform": [0.47, 0.47]}},
+        answer="-ln(pa) - ln(pb)",
+        tolerance={"atol": 0.006},
+        misconceptions=[{"answer": "round(-ln(pa), 2) + round(-ln(pb), 2)", "feedback": "Rounding along the way."}],
+    )
+    variant = variant_of(step)
+    rounded = round(-math.log(0.08), 2) + round(-math.log(0.47), 2)  # 2.53 + 0.76 = 3.29; exact 3.2808
+    exact = -math.log(0.08) - math.log(0.47)
+    assert abs(rounded - exact) < 5 * 0.006  # so without the misconception it would be "close"
+    feedback = grade(step, variant, f"{rounded:.2f}")
+    assert feedback.verdict is Verdict.MISCONCEPTION and feedback.message == "Rounding along the way."
+    without = dataclasses.replace(step, misconceptions=[])
+    assert grade(without, variant, f"{rounded:.2f}").verdict is Verdict.CLOSE

@@ -96,3 +96,85 @@ def test_import_linter_contracts_hold():
     output = f"{result.stdout}\n{result.stderr}"
     assert result.returncode == 0, f"lint-imports exited {result.returncode}:\n{output}"
     assert " kept, 0 broken" in output, output  # contracts were checked, none broken
+
+
+def test_the_lesson_lists_review_count_loads_neither_fsrs_nor_numpy():
+    # The lesson list's "Review: N due" row: one SQL count, without py-fsrs (or numpy) on the start path.
+    modules = loaded_modules_after(
+        "import tempfile\n"
+        "from ce_tutor.progress import ProgressStore\n"
+        "import ce_tutor.tui.screens.browser, ce_tutor.tui.widgets.lesson_list, ce_tutor.tui.library\n"
+        "store = ProgressStore(tempfile.mkdtemp())\n"
+        "assert store.due_count() == 0\n"
+        "import ce_tutor.review\n"
+    )
+    assert "ce_tutor.tui.screens.browser" in modules and "ce_tutor.review" in modules
+    assert top_level(modules, ("fsrs", "numpy")) == []
+
+
+LIST_FORBIDDEN = ("numpy", "plotext", "textual_plotext", "yaml", "pydantic")
+LIST_PATH_PROBE = '''
+import asyncio, sys, tempfile, threading
+from pathlib import Path
+
+import ce_tutor.tui.library as library
+from ce_tutor.lessons.catalog import lesson_dirs
+from ce_tutor.tui import AppOptions
+from ce_tutor.tui.app import TutorApp
+from ce_tutor.tui.widgets.lesson_list import LessonList
+
+release = threading.Event()
+warm = library.warm_lessons
+library.warm_lessons = lambda catalog: (release.wait(60), warm(catalog))  # hold the background loading
+
+def heavy():
+    return sorted(m for m in sys.modules if m.split(".")[0] in %(forbidden)r
+                  or m in ("ce_tutor.tui.screens.player", "ce_tutor.lessons.player", "textual.widgets._markdown"))
+
+async def main():
+    with tempfile.TemporaryDirectory() as home:
+        app = TutorApp(AppOptions(lesson_dirs=lesson_dirs(), data_dir=Path(home), seed=1))
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(600):
+                if app.screen.query(LessonList) and app.screen.query_one(LessonList).option_count:
+                    break
+                await pilot.pause(0.05)
+            lessons = app.screen.query_one(LessonList)
+            print("ROWS=" + str(lessons.option_count))
+            print("FIRST=" + str(lessons.get_option_at_index(0).id))
+            print("HEAVY=" + ",".join(heavy()))
+            await pilot.press("enter")  # chosen at once: the app says it is opening, keys still work
+            await pilot.pause(0.1)
+            print("TALLY=" + str(app.screen.query_one("#tally").render()))
+            await pilot.press("down")
+            await pilot.pause(0.1)
+            print("HIGHLIGHTED=" + str(lessons.highlighted))
+            release.set()
+            for _ in range(600):
+                if type(app.screen).__name__ == "PlayerScreen":
+                    break
+                await pilot.pause(0.05)
+            print("SCREEN=" + type(app.screen).__name__)
+            print("LESSON=" + app.screen.run.lesson.id)
+
+asyncio.run(main())
+'''
+
+
+def test_the_lesson_list_is_shown_without_numpy_plotext_or_the_player():
+    """The app's start, up to the interactive lesson list, imports no numpy, plotext or player module;
+    a lesson chosen before the rest has loaded says "Opening…" and opens once it has."""
+    out = run_python(LIST_PATH_PROBE % {"forbidden": LIST_FORBIDDEN}).stdout
+    fields = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    first = ce_tutor_lessons_first_id()
+    assert int(fields["ROWS"]) >= 5 and fields["FIRST"] == first
+    assert fields["HEAVY"] == ""
+    assert fields["TALLY"].startswith("Opening ") and fields["TALLY"].endswith("…")
+    assert fields["HIGHLIGHTED"] == "1"  # the keys kept working while it was opening
+    assert fields["SCREEN"] == "PlayerScreen" and fields["LESSON"] == first
+
+
+def ce_tutor_lessons_first_id() -> str:
+    from ce_tutor.lessons.catalog import lesson_dirs, load_catalog
+
+    return load_catalog(lesson_dirs()).ids()[0]

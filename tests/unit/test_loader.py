@@ -187,7 +187,7 @@ def test_a_number_too_long_to_read_is_a_problem_not_a_crash(tmp_path):
 
 def test_a_missing_file_and_a_folder_are_problems(tmp_path):
     assert problems_of(tmp_path / "nope.yaml") == [Problem(str(tmp_path / "nope.yaml"), None, "no such file")]
-    assert problems_of(tmp_path)[0].message == "not a regular file"
+    assert problems_of(tmp_path)[0].message == "not a regular file (a folder)"
 
 
 # -- schema errors: all of them, in plain words, each on its line ---------------------------------------------

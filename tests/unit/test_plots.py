@@ -109,3 +109,33 @@ def test_an_error_names_the_part_that_failed(fields, at, fragment):
     assert caught.value.at == at
     assert fragment in caught.value.reason
     assert str(caught.value) == f"{where(at)}: {caught.value.reason}"
+
+
+def test_vector_valued_formulas_run_once_per_grid_point():
+    """softmax([0, x]) and kl(p, [x, 1 - x]) take x as one number at a time, so they mean what they say."""
+    q = {"q": np.array([0.3, 0.7])}
+    data = compute_plot(
+        spec(
+            x={"min": 0.05, "max": 0.95, "points": 19},
+            series=[
+                {"name": "sigmoid", "y": "softmax([0, x])[1]"},
+                {"name": "kl", "y": "kl(q, [x, 1 - x])"},
+                {"name": "H", "y": "entropy([x, 1 - x])"},
+                {"name": "bits", "y": "nats_to_bits(-ln(softmax([x, 1, 2])[0]))"},
+            ],
+        ),
+        q,
+    )
+    x = np.linspace(0.05, 0.95, 19)
+    sig, kl, h, bits = (s.y for s in data.series)
+    np.testing.assert_allclose(sig, 1 / (1 + np.exp(-x)), rtol=1e-12)
+    np.testing.assert_allclose(kl, 0.3 * np.log(0.3 / x) + 0.7 * np.log(0.7 / (1 - x)), rtol=1e-12)
+    np.testing.assert_allclose(h, -(x * np.log(x) + (1 - x) * np.log(1 - x)), rtol=1e-12)
+    p0 = np.exp(x) / (np.exp(x) + np.e + np.e**2)
+    np.testing.assert_allclose(bits, -np.log2(p0), rtol=1e-12)
+
+
+def test_a_vector_where_one_number_is_needed_names_the_point():
+    with pytest.raises(PlotError, match=r"gives 2 values at x = 0; a single number is needed there") as info:
+        compute_plot(spec(series=[{"name": "s", "y": "softmax([0, x])"}]), ENV)
+    assert info.value.at == ("series", 0, "y")

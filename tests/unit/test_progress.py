@@ -333,7 +333,9 @@ def test_export_shape(store: ProgressStore) -> None:
     fill(store)
     store.complete_lesson("b", 3)
     data = store.export()
-    assert list(data) == ["format", "version", "exported_at", "learner_seed", "lessons", "attempts"]
+    assert list(data) == [
+        "format", "version", "exported_at", "learner_seed", "lessons", "attempts", "review_cards", "review_log"
+    ]
     assert (data["format"], data["version"], data["learner_seed"]) == ("ce-tutor-progress", 1, store.learner_seed)
     assert datetime.fromisoformat(data["exported_at"]).utcoffset() == timedelta(0)
     assert data["lessons"][0] == {
@@ -622,29 +624,403 @@ def test_read_only_directory_falls_back_to_memory(tmp_path: Path) -> None:
 # -- locking ------------------------------------------------------------------------------------
 
 
-def test_a_lock_held_too_long_is_a_progress_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(progress, "BUSY_TIMEOUT_S", 0.05)
-    with ProgressStore(tmp_path) as s:
-        s.record_attempt("a", "q", 1, "before", "correct")
-        other = sqlite3.connect(tmp_path / FILE_NAME, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            with pytest.raises(ProgressError, match="locked") as info:
-                s.record_attempt("a", "q", 2, "during", "correct")
-            assert str(tmp_path / FILE_NAME) in str(info.value)
-            with pytest.raises(ProgressError, match="locked"):
-                ProgressStore(tmp_path)
-            assert [a.answer for a in s.attempts()] == ["before"]
-            other.execute("ROLLBACK")
-        finally:
-            other.close()
-        s.record_attempt("a", "q", 3, "after", "correct")
-        assert [a.answer for a in s.attempts()] == ["before", "after"]
-
-
 def test_close_ends_the_store(tmp_path: Path) -> None:
     s = ProgressStore(tmp_path)
     s.close()
     s.close()
     with pytest.raises(sqlite3.ProgrammingError):
         s.lessons()
+
+
+# -- faults during a session: writes are kept, said once, and saved when the fault clears -------------------
+
+
+def good_rows(directory: Path) -> dict:
+    """What a fresh store sees in ``directory``: the export without its time stamp."""
+    with ProgressStore(directory) as s:
+        data = s.export()
+    del data["exported_at"]
+    return data
+
+
+def answers(store: ProgressStore) -> list[str]:
+    return [a.answer for a in store.attempts()]
+
+
+@pytest.fixture
+def lock_briefly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A held lock makes a write give up after 50 ms instead of 5 s."""
+    monkeypatch.setattr(progress, "BUSY_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(progress, "RETRY_TIMEOUT_S", 0.01)
+
+
+def hold_lock(path: Path) -> sqlite3.Connection:
+    """Another program holding the write lock of the progress file."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    return other
+
+
+def test_a_lock_held_mid_session_keeps_every_write_says_so_once_and_saves_later(lock_briefly, tmp_path: Path) -> None:
+    heard: list[str | None] = []
+    with ProgressStore(tmp_path) as s:
+        s.on_saving_change = heard.append
+        s.record_attempt("a", "q", 1, "before", "correct")
+        other = hold_lock(tmp_path / FILE_NAME)
+        try:
+            s.record_attempt("a", "q", 2, "during", "wrong")
+            s.visit_step("a", 2, 3)
+            s.record_attempt("a", "q", 3, "during 2", "correct")
+            assert s.unsaved == 3
+            assert len(heard) == 1 and "not being saved" in heard[0] and "locked" in heard[0]
+            assert str(tmp_path / FILE_NAME) in heard[0]
+            assert s.not_saving == heard[0]
+            assert answers(s) == ["before"]  # what was saved stays readable
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        s.complete_lesson("b", 2)  # the store works again: everything waiting goes first, in order
+        assert heard[1:] == [None] and s.not_saving is None and s.unsaved == 0
+        assert answers(s) == ["before", "during", "during 2"]
+    saved = good_rows(tmp_path)
+    assert [a["answer"] for a in saved["attempts"]] == ["before", "during", "during 2"]
+    assert [(x["lesson_id"], x["current_step"], x["complete"]) for x in saved["lessons"]] == [
+        ("a", 2, False), ("b", 0, True)]
+
+
+def test_writes_waiting_when_the_session_ends_are_saved_by_close(lock_briefly, tmp_path: Path) -> None:
+    s = ProgressStore(tmp_path)
+    other = hold_lock(tmp_path / FILE_NAME)
+    s.record_attempt("a", "q", 1, "while locked", "correct")
+    other.execute("ROLLBACK")
+    other.close()
+    s.close()
+    assert [a["answer"] for a in good_rows(tmp_path)["attempts"]] == ["while locked"]
+
+
+def test_writes_that_cannot_be_saved_by_the_end_are_reported_with_their_number(lock_briefly, tmp_path: Path) -> None:
+    heard: list[str | None] = []
+    s = ProgressStore(tmp_path)
+    s.on_saving_change = heard.append
+    s.record_attempt("a", "q", 1, "kept", "correct")
+    other = hold_lock(tmp_path / FILE_NAME)
+    try:
+        s.record_attempt("a", "q", 2, "lost", "correct")
+        s.visit_step("a", 0, 2)
+        s.close()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert len(heard) == 2 and heard[1].startswith("2 changes made this session could not be saved")
+    assert [a["answer"] for a in good_rows(tmp_path)["attempts"]] == ["kept"]
+
+
+def test_a_full_disk_mid_session_keeps_every_write_and_saves_it_when_space_returns(tmp_path: Path) -> None:
+    heard: list[str | None] = []
+    with ProgressStore(tmp_path) as s:
+        s.on_saving_change = heard.append
+        s.visit_step("a", 0, 3)
+        pages = s._conn.execute("PRAGMA page_count").fetchone()[0]
+        s._conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"
+        for i in range(30):
+            s.record_attempt("a", "q", i, "x" * 500, "wrong")
+        s.visit_step("a", 1, 3)
+        assert len(heard) == 1 and "full" in heard[0]
+        assert s.unsaved > 0
+        assert s.lesson("a").current_step == 0 and len(s.attempts()) < 30
+        s._conn.execute("PRAGMA max_page_count = 1000000")
+        assert s.retry() and s.unsaved == 0 and heard[1:] == [None]
+    saved = good_rows(tmp_path)
+    assert [a["seed"] for a in saved["attempts"]] == list(range(30))
+    assert saved["lessons"][0]["current_step"] == 1
+
+
+def test_reset_is_never_queued_it_fails_and_changes_nothing(lock_briefly, tmp_path: Path) -> None:
+    with ProgressStore(tmp_path) as s:
+        s.record_attempt("a", "q", 1, "kept", "correct")
+        other = hold_lock(tmp_path / FILE_NAME)
+        try:
+            with pytest.raises(ProgressError, match="locked"):
+                s.reset()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert answers(s) == ["kept"]
+
+
+def test_a_lock_held_at_start_opens_read_only_shows_progress_and_saves_once_released(
+    lock_briefly, tmp_path: Path
+) -> None:
+    with ProgressStore(tmp_path) as s:
+        s.visit_step("a", 1, 3)
+        s.record_attempt("a", "q", 1, "before", "correct")
+    other = hold_lock(tmp_path / FILE_NAME)
+    try:
+        s = ProgressStore(tmp_path)
+        assert s.read_only and s.path == tmp_path / FILE_NAME
+        assert len(s.warnings) == 1 and "locked" in s.warnings[0] and "not being saved" in s.warnings[0]
+        assert s.lesson("a").current_step == 1 and answers(s) == ["before"]
+        heard: list[str | None] = []
+        s.on_saving_change = heard.append
+        s.record_attempt("a", "q", 2, "during", "correct")
+        assert heard == [] and s.unsaved == 1  # said once already, in the warnings
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    s.record_attempt("a", "q", 3, "after", "correct")
+    assert not s.read_only and heard == [None] and answers(s) == ["before", "during", "after"]
+    s.close()
+    assert [a["answer"] for a in good_rows(tmp_path)["attempts"]] == ["before", "during", "after"]
+
+
+# -- a progress file that cannot be written ------------------------------------------------------------------
+
+
+def test_a_read_only_file_shows_and_exports_its_progress_and_saves_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with ProgressStore(tmp_path) as s:
+        s.visit_step("a", 2, 4)
+        s.complete_lesson("b", 3)
+        s.record_attempt("a", "q", 7, "0.5", "correct")
+        seed = s.learner_seed
+    before = good_rows(tmp_path)
+    file = (tmp_path / FILE_NAME).read_bytes()
+    monkeypatch.setattr(progress, "_can_write", lambda path: False)  # as if the folder were read-only
+    with ProgressStore(tmp_path) as s:
+        assert s.read_only and s.learner_seed == seed
+        assert len(s.warnings) == 1
+        assert "read-only" in s.warnings[0] and "nothing new will be saved" in s.warnings[0]
+        assert s.not_saving == s.warnings[0]
+        assert s.lesson("a").current_step == 2 and s.lessons()["b"].complete
+        assert s.last_lesson() == s.lesson("a")
+        exported = s.export()
+        del exported["exported_at"]
+        assert exported == before
+        s.visit_step("a", 3, 4)  # kept for the session, never written
+        s.record_attempt("a", "q", 8, "new", "wrong")
+        assert s.unsaved == 2
+        with pytest.raises(ProgressError, match="nothing was reset"):
+            s.reset()
+    assert (tmp_path / FILE_NAME).read_bytes() == file
+    wal = tmp_path / f"{FILE_NAME}-wal"  # SQLite may make an empty one where the folder lets it
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_a_read_only_folder_without_a_file_runs_in_memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(progress, "_can_write", lambda path: False)
+    with ProgressStore(tmp_path) as s:
+        assert_in_memory(s)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_wal_file_in_a_read_only_folder_is_read_as_immutable(tmp_path: Path) -> None:
+    """SQLite cannot open a WAL file with mode=ro where it cannot make its -shm index; immutable works."""
+    with ProgressStore(tmp_path) as s:
+        s.record_attempt("a", "q", 1, "x", "correct")
+    conn = progress._connect_read_only(tmp_path / FILE_NAME)
+    assert conn is not None
+    try:
+        assert conn.execute("SELECT answer FROM attempts").fetchall()[0][0] == "x"
+        with pytest.raises(sqlite3.OperationalError):
+            conn.execute("DELETE FROM attempts")
+    finally:
+        conn.close()
+
+
+# -- damaged rows -----------------------------------------------------------------------------------------------
+
+
+def damaged_store(directory: Path) -> None:
+    """A progress file with good rows and hand-edited bad ones (what each test then expects is below)."""
+    with ProgressStore(directory) as s:
+        s.visit_step("good", 1, 3)
+        s.visit_step("bad-date", 2, 5)
+        s.visit_step("bad-steps", 0, 4)
+        s.visit_step("text-step", 1, 4)
+        s.visit_step("bad-utf8", 0, 2)
+        for i in range(6):
+            s.record_attempt("good", "q", i, f"answer {i}", "correct" if i % 2 else "wrong")
+    conn = sqlite3.connect(directory / FILE_NAME, isolation_level=None)
+    try:
+        conn.execute("UPDATE lessons SET last_visited = 'yesterday\x1b[2J' WHERE lesson_id = 'bad-date'")
+        conn.execute("UPDATE lessons SET n_steps = 'many' WHERE lesson_id = 'bad-steps'")
+        conn.execute("UPDATE lessons SET current_step = 'two', visit_seq = 'x' WHERE lesson_id = 'text-step'")
+        conn.execute("UPDATE lessons SET lesson_id = CAST(x'6261642dff' AS TEXT) WHERE lesson_id = 'bad-utf8'")
+        conn.execute("UPDATE attempts SET time = '2026-13-45' WHERE seed = 1")
+        conn.execute("UPDATE attempts SET seed = 'abc' WHERE seed = 2")
+        conn.execute("UPDATE attempts SET answer = x'00ff' WHERE seed = 3")
+        conn.execute("INSERT INTO attempts (time, lesson_id, quiz_id, seed, answer, verdict)"
+                     " VALUES ('2026-01-01T00:00:00+00:00', 'no-such-lesson', 'q', 9, '1', 'correct')")
+    finally:
+        conn.close()
+
+
+def test_damaged_rows_are_repaired_or_skipped_and_named_and_the_good_data_all_reads(tmp_path: Path) -> None:
+    damaged_store(tmp_path)
+    before = (tmp_path / FILE_NAME).read_bytes()
+    with ProgressStore(tmp_path) as s:
+        text = "\n".join(s.warnings)
+        assert "table lessons, row 2" in text and "'yesterday\\x1b[2J' is not a date" in text
+        assert "\x1b" not in text
+        assert "table lessons, row 3" in text and "n_steps 'many'" in text and "row skipped" in text
+        assert "table lessons, row 4" in text and "current_step 'two'" in text
+        assert "table lessons, row 5" in text and "not valid UTF-8" in text
+        assert "table attempts, row 2" in text and "'2026-13-45' is not a date" in text
+        assert "table attempts, row 3" in text and "seed 'abc'" in text
+        assert "table attempts, row 4" in text and "answer <2 bytes>" in text
+        assert len(s.warnings) == 7
+        lessons = s.lessons()
+        assert sorted(lessons) == ["bad-date", "bad-\ufffd", "good", "text-step"]
+        assert lessons["good"] == s.lesson("good") and lessons["good"].furthest_step == 1
+        assert lessons["bad-date"].last_visited is None and lessons["bad-date"].percent == 60
+        assert lessons["text-step"].current_step == 0 and lessons["text-step"].furthest_step == 1
+        attempts = s.attempts()
+        assert [a.seed for a in attempts] == [0, 1, 4, 5, 9]
+        assert attempts[1].time is None and attempts[-1].lesson_id == "no-such-lesson"
+        assert s.quiz_stats("good") == [QuizStats("good", "q", 4, 2)]
+        exported = s.export()
+        assert [a["seed"] for a in exported["attempts"]] == [0, 1, 4, 5, 9]
+        assert exported["attempts"][1]["time"] is None
+        json.dumps(exported)
+        assert s.last_lesson() is not None
+    assert (tmp_path / FILE_NAME).read_bytes() == before  # reading never changes the file
+
+
+def test_a_write_to_a_damaged_lesson_row_repairs_it(tmp_path: Path) -> None:
+    damaged_store(tmp_path)
+    with ProgressStore(tmp_path) as s:
+        s.visit_step("text-step", 2, 4)
+        s.visit_step("bad-date", 0, 5)
+    with ProgressStore(tmp_path) as s:
+        assert not any("text-step" in w or "bad-date" in w for w in s.warnings)
+        assert s.lesson("text-step").furthest_step == 2 and s.lesson("bad-date").furthest_step == 2
+        assert s.last_lesson().lesson_id == "bad-date"
+
+
+def test_many_damaged_rows_are_summed_up_not_listed(tmp_path: Path) -> None:
+    with ProgressStore(tmp_path) as s:
+        for i in range(40):
+            s.record_attempt("a", "q", i, "x", "wrong")
+    with sqlite3.connect(tmp_path / FILE_NAME) as conn:
+        conn.execute("UPDATE attempts SET time = 'bad'")
+    conn.close()
+    with ProgressStore(tmp_path) as s:
+        assert len(s.warnings) == progress.DAMAGE_NAMED + 1
+        assert "35 more damaged rows in table attempts" in s.warnings[-1]
+        assert len(s.attempts()) == 40
+
+
+def test_nulls_and_missing_columns_in_a_hand_made_schema(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / FILE_NAME, isolation_level=None)
+    try:
+        conn.executescript("""
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value);
+            INSERT INTO meta VALUES ('learner_seed', 'not a number');
+            CREATE TABLE lessons (lesson_id PRIMARY KEY, current_step, furthest_step, n_steps, complete, last_visited,
+                                  visit_seq);
+            INSERT INTO lessons VALUES (NULL, 0, 0, 3, 0, '2026-01-01T00:00:00+00:00', 1);
+            INSERT INTO lessons VALUES ('ok', NULL, 1, 3, NULL, NULL, NULL);
+            INSERT INTO lessons VALUES ('fine', 1, 1, 2, 1, '2026-01-01T00:00:00+00:00', 2);
+            CREATE TABLE attempts (id INTEGER PRIMARY KEY, time, lesson_id, quiz_id, seed, answer);
+            INSERT INTO attempts VALUES (1, NULL, 'ok', 'q', 1, 'x');
+            PRAGMA user_version = 1;
+        """)
+    finally:
+        conn.close()
+    with ProgressStore(tmp_path) as s:
+        text = "\n".join(s.warnings)
+        assert "table meta, row 1: learner_seed 'not a number'" in text and "new seed was stored" in text
+        assert "table lessons, row 1: lesson_id NULL" in text
+        assert "table lessons, row 2: lesson 'ok': current_step NULL" in text
+        assert "table attempts: lacks the column verdict; its rows are skipped" in text
+        assert sorted(s.lessons()) == ["fine", "ok"] and s.lesson("fine").complete
+        assert s.attempts() == []
+        seed = s.learner_seed
+        s.record_attempt("ok", "q", 2, "y", "correct")  # cannot be written to this table: kept, said once
+        assert s.not_saving is not None and "no column named verdict" in s.not_saving and s.unsaved == 1
+        s.visit_step("fine", 0, 2)  # other writes are not held up behind it
+        assert s.unsaved == 1 and s.lesson("fine").last_visited is not None
+    with ProgressStore(tmp_path) as s:
+        assert s.learner_seed == seed and s.lesson("fine").current_step == 0 and s.lesson("fine").complete
+
+
+# -- export files -----------------------------------------------------------------------------------------------
+
+
+def test_write_file_makes_a_new_file_with_the_umask_mode(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        written = progress.write_file(tmp_path / "out.json", "{}\n")
+    finally:
+        os.umask(old)
+    assert written == tmp_path / "out.json" and written.read_text() == "{}\n"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_write_file_keeps_the_mode_of_an_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    target.chmod(0o600)
+    progress.write_file(target, "new ü")
+    assert target.read_text(encoding="utf-8") == "new ü" and stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_write_file_follows_a_symlink_to_a_regular_file(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    real.chmod(0o640)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert progress.write_file(link, "new") == real
+    assert link.is_symlink() and real.read_text() == "new" and stat.S_IMODE(real.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "dangling link", "link to a fifo", "link loop", "device"])
+def test_write_file_refuses_anything_but_a_regular_file_untouched(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "target"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "folder":
+        target.mkdir()
+    elif kind == "dangling link":
+        target.symlink_to(tmp_path / "nowhere")
+    elif kind == "link to a fifo":
+        os.mkfifo(tmp_path / "fifo")
+        target.symlink_to(tmp_path / "fifo")
+    elif kind == "link loop":
+        target.symlink_to(tmp_path / "other")
+        (tmp_path / "other").symlink_to(target)
+    else:
+        target = Path("/dev/null")
+    before = target.lstat()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(ProgressError) as info:
+        progress.write_file(target, "data")
+    message = str(info.value)
+    assert str(target) in message and ("nothing was written" in message or "cannot write" in message)
+    after = target.lstat()
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+    assert sorted(p.name for p in tmp_path.iterdir()) == names  # no temporary file left behind
+
+
+def test_write_file_on_a_full_disk_keeps_the_old_content_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("old content")
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(progress.os, "fsync", full)
+    with pytest.raises(ProgressError, match="No space left on device; it was left as it was"):
+        progress.write_file(target, "new content")
+    assert target.read_text() == "old content"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_write_file_to_dev_full_is_refused_as_a_device() -> None:
+    with pytest.raises(ProgressError, match="character device"):
+        progress.write_file(Path("/dev/full"), "data")

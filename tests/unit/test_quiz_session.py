@@ -9,6 +9,7 @@ import pytest
 from ce_tutor.lessons.loader import validate
 from ce_tutor.lessons.schema import QuizStep
 from ce_tutor.quiz import QuizSession, Verdict, VariantError, draw_variant, variant_seed
+from ce_tutor.quiz.session import Outcome
 
 STEP = validate(QuizStep, 
     {
@@ -151,6 +152,7 @@ def test_a_choice_quiz_solution_names_the_right_option() -> None:
             "type": "quiz",
             "id": "mc",
             "prompt": "Which is the loss?",
+            "shuffle": False,
             "choices": [{"text": "p", "correct": False}, {"text": "-ln p", "correct": True}],
         }
     )
@@ -181,6 +183,46 @@ def test_a_quiz_that_cannot_be_drawn_raises_variant_error() -> None:
 def test_without_a_recorder_nothing_breaks() -> None:
     s = QuizSession(STEP, {}, "lesson", 42)
     assert s.submit("100").verdict is Verdict.WRONG and s.solution()
+
+
+# -- the outcome, for the review scheduler -----------------------------------------------------------------
+def test_the_outcome_of_a_first_try() -> None:
+    s, _ = session()
+    assert s.outcome == Outcome(solved=False, tries=0, hints=0, revealed=False, seconds=None)
+    s.submit(right(s))
+    outcome = s.outcome
+    assert (outcome.solved, outcome.tries, outcome.hints, outcome.revealed) == (True, 1, 0, False)
+    assert outcome.seconds is not None and 0 <= outcome.seconds < 60
+
+
+def test_the_outcome_counts_over_every_variant() -> None:
+    s, _ = session()
+    s.submit("123")  # a miss: it also unlocks a hint
+    s.new_variant()
+    s.submit(right(s))  # right at once on the new variant, but the quiz took two tries and a hint
+    assert (s.outcome.solved, s.outcome.tries, s.outcome.hints) == (True, 2, 1)
+    s.hint()  # after solving, a hint is only reading
+    assert s.outcome.hints == 1
+
+
+def test_the_outcome_remembers_a_revealed_solution() -> None:
+    s, _ = session()
+    s.solution()
+    s.new_variant()
+    s.submit(right(s))
+    assert s.outcome.revealed and s.outcome.solved
+    t, _ = session()
+    for _ in range(3):
+        t.submit("123")
+    assert t.outcome.revealed and not t.outcome.solved and t.outcome.seconds is None
+
+
+def test_seed_for_and_shown_hooks() -> None:
+    shown: list[int] = []
+    s, _ = session(seed_for=lambda index: 1000 + index, shown=shown.append)
+    assert s.variant.seed == 1000
+    s.new_variant()
+    assert s.variant.seed == 1001 and shown == [1000, 1001]
 
 
 def test_a_hint_asked_for_is_recorded_but_one_a_miss_unlocks_is_not() -> None:

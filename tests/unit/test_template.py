@@ -77,3 +77,31 @@ def test_unknown_names_in_placeholders_name_the_placeholder():
 def test_attribute_access_in_placeholders_is_refused():
     with pytest.raises(TemplateError):
         render("{p.__class__}", ENV)
+
+
+def test_a_choice_picks_a_fixed_phrase_by_its_condition():
+    text = '{x > 1 ? "bits" : "nats"}: {x:.1f} {x != 1 ? "is not one" : "is one"}, {y ? "a: b?" : ""}.'
+    assert render(text, {"x": 2.0, "y": 0}) == "bits: 2.0 is not one, ."
+    assert render(text, {"x": 1.0, "y": True}) == "nats: 1.0 is one, a: b?."
+    [choice, number, other, third] = placeholders(text)
+    assert (choice.expression, choice.phrases, choice.offset) == ("x > 1", ("bits", "nats"), 0)
+    assert (number.expression, number.spec, number.phrases) == ("x", ".1f", None)
+    assert other.expression == "x != 1" and third.phrases == ("a: b?", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{x ? "a"}', "a choice is written"),
+        ('{? "a" : "b"}', "a choice is written"),
+        ('{x ? a : b}', "a choice is written"),
+        ('{"a"}', "a choice is written"),
+        ('{[1, 2] > 1 ? "a" : "b"}', "the condition gives a list"),
+        ('{0 / 0 ? "a" : "b"}', "the condition is undefined"),
+        ('{nope ? "a" : "b"}', "unknown name 'nope'"),
+        ('{x ? "a {x}" : "b"}', "a choice is written"),
+    ],
+)
+def test_bad_choices_are_template_errors(text, message):
+    with pytest.raises(TemplateError, match=message):
+        render(text, {"x": 1.0})

@@ -10,6 +10,7 @@ import pytest
 from ce_tutor.lessons.loader import validate
 from ce_tutor.lessons.schema import QuizStep
 from ce_tutor.quiz import Variant, VariantError, draw_variant, variant_seed
+from ce_tutor.quiz.variants import option_order
 
 
 def quiz(**fields: object) -> QuizStep:
@@ -174,6 +175,7 @@ def test_options_are_rendered_and_correctness_can_be_a_formula() -> None:
     step = quiz(
         answer=None,
         params={"p": {"uniform": [0.1, 0.9]}},
+        shuffle=False,
         choices=[
             {"text": "p = {p}", "correct": "p > 0.5"},
             {"text": "not {p}", "correct": "p <= 0.5"},
@@ -205,3 +207,34 @@ def test_variant_values_cannot_be_changed() -> None:
     variant = draw(quiz(params={"p": {"uniform": [0.1, 0.9]}}))
     with pytest.raises(TypeError):
         variant.values["p"] = 1.0  # type: ignore[index]
+
+
+def test_option_order_varies_across_seeds_and_is_stable_for_a_seed() -> None:
+    step = quiz(
+        answer=None,
+        choices=[{"text": t, "correct": t == "b"} for t in ("a", "b", "c", "d")],
+    )
+    orders = {draw(step, seed).options for seed in range(200)}
+    assert len(orders) == 24  # all 4! orders occur
+    for seed in (0, 7, 123456789):
+        first, again = draw(step, seed), draw(step, seed)
+        assert first.options == again.options and first.order == again.order
+        assert first.options == tuple("abcd"[i] for i in first.order)
+        assert first.correct_options == frozenset({first.options.index("b")})
+    # the right option is not stuck in one place: each place holds it in some variant
+    assert {next(iter(draw(step, seed).correct_options)) for seed in range(200)} == {0, 1, 2, 3}
+    # the order has a generator of its own: the values of a variant do not depend on it
+    numeric = quiz(params={"p": {"uniform": [0.1, 0.9]}})
+    unshuffled = quiz(params={"p": {"uniform": [0.1, 0.9]}}, answer=None, shuffle=False,
+                      choices=[{"text": "x", "correct": True}, {"text": "y", "correct": False}])
+    shuffled = quiz(params={"p": {"uniform": [0.1, 0.9]}}, answer=None,
+                    choices=[{"text": "x", "correct": True}, {"text": "y", "correct": False}])
+    for seed in range(10):
+        assert draw(numeric, seed).values["p"] == draw(shuffled, seed).values["p"] == draw(unshuffled, seed).values["p"]
+        assert draw(unshuffled, seed).options == ("x", "y")
+
+
+def test_option_order_is_pinned_for_a_seed() -> None:
+    """Learners' recorded answers name options by place: the order for a seed must never change."""
+    assert [option_order(seed, 4) for seed in range(3)] == [(0, 2, 3, 1), (2, 3, 0, 1), (2, 3, 0, 1)]
+    assert sorted(option_order(5, 6)) == list(range(6)) and option_order(5, 1) == (0,) and option_order(5, 0) == ()

@@ -21,6 +21,26 @@ def squared_residual_grad(p: object) -> np.ndarray | float:
     return _float_if_scalar(-2.0 * (1.0 - arr))
 
 
+def softmax_slope(p: object) -> np.ndarray | float:
+    """``dp/dz = p(1 - p)``: how a softmax probability moves with its own raw output (the others fixed)."""
+    arr = as_unit_interval(p)
+    return _float_if_scalar(arr * (1.0 - arr))
+
+
+def neg_log_grad_raw(p: object) -> np.ndarray | float:
+    """``d(-log p)/dz`` for the raw output ``z`` of the observed class, through softmax:
+    ``-1/p * p(1 - p) = -(1 - p)``; finite even at ``p = 0`` (the ``1/p`` cancels)."""
+    arr = as_unit_interval(p)
+    return _float_if_scalar(-(1.0 - arr))
+
+
+def squared_residual_grad_raw(p: object) -> np.ndarray | float:
+    """``d(1 - p)^2/dz`` for the raw output ``z`` of the observed class, through softmax:
+    ``-2(1 - p) * p(1 - p) = -2p(1 - p)^2``, which fades to 0 as ``p -> 0``."""
+    arr = as_unit_interval(p)
+    return _float_if_scalar(-2.0 * arr * (1.0 - arr) ** 2)
+
+
 def cross_entropy_grad_logits(z: object, y: object) -> np.ndarray:
     """``d CE / d z = softmax(z) - onehot(y)``, per sample, the same shape as ``z``.
 

@@ -220,6 +220,59 @@ def binary_cross_entropy_with_logits(x: object, t: object) -> np.ndarray | float
     return _float_if_scalar(np.maximum(xa, 0.0) - xa * ta + np.log1p(np.exp(-np.abs(xa))))
 
 
+def sigmoid(x: object) -> np.ndarray | float:
+    """The logistic function ``1 / (1 + exp(-x))``, elementwise, without overflow for any finite or infinite x.
+
+    For ``x >= 0`` it is ``1 / (1 + exp(-x))``; for ``x < 0`` the equal ``exp(x) / (1 + exp(x))``, so
+    ``exp`` only ever sees a non-positive number. ``sigmoid(-inf) = 0``, ``sigmoid(inf) = 1``.
+    """
+    xa = as_float_array(x, "x")
+    if np.isnan(xa).any():
+        raise ValueError("sigmoid needs numbers, got NaN")
+    e = np.exp(-np.abs(xa))
+    return _float_if_scalar(np.where(xa >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
+
+
+def softplus(x: object) -> np.ndarray | float:
+    """``log(1 + exp(x))``, elementwise, as ``max(x, 0) + log1p(exp(-|x|))``: no overflow, and full
+    relative accuracy for very negative x (where it is about ``exp(x)``). ``softplus(-x) = -log sigmoid(x)``."""
+    xa = as_float_array(x, "x")
+    if np.isnan(xa).any():
+        raise ValueError("softplus needs numbers, got NaN")
+    with np.errstate(invalid="ignore"):  # inf - inf never happens: |x| = inf gives exp(-inf) = 0
+        out = np.maximum(xa, 0.0) + np.log1p(np.exp(-np.abs(xa)))
+    return _float_if_scalar(out)
+
+
+def log_base(x: object, base: object) -> np.ndarray | float:
+    """The logarithm of ``x`` in ``base`` (``log(x) / log(base)``), elementwise; ``x = 0`` gives ``-inf``.
+
+    The base must be a positive number other than 1; a negative ``x`` has no logarithm (ValueError).
+    """
+    xa = as_float_array(x, "x")
+    ba = as_float_array(base, "base")
+    if not (np.isfinite(ba).all() and (ba > 0).all() and (ba != 1).all()):
+        raise ValueError("the base of a logarithm must be a positive number other than 1")
+    if np.isnan(xa).any() or (xa < 0).any():
+        raise ValueError("the logarithm is only defined for numbers >= 0")
+    with np.errstate(divide="ignore"):
+        return _float_if_scalar(np.log(xa) / np.log(ba))
+
+
+#: One nat in bits: ``1 / ln 2``.
+BITS_PER_NAT = 1.0 / np.log(2.0)
+
+
+def nats_to_bits(x: object) -> np.ndarray | float:
+    """An amount of information (a loss, an entropy) in nats, given in bits: ``x / ln 2``."""
+    return _float_if_scalar(as_float_array(x, "nats") / np.log(2.0))
+
+
+def bits_to_nats(x: object) -> np.ndarray | float:
+    """An amount of information in bits, given in nats: ``x * ln 2``."""
+    return _float_if_scalar(as_float_array(x, "bits") * np.log(2.0))
+
+
 def entropy(p: object, axis: int = -1) -> np.ndarray | float:
     """Shannon entropy ``-sum p log p`` in nats, with ``0 log 0 = 0``."""
     arr = as_float_array(p, "probabilities")

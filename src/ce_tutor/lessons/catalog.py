@@ -10,6 +10,7 @@ its lesson folders at once and load them in the background.
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,8 +40,14 @@ def lesson_dirs(extra: Iterable[str | Path] = (), environ: Mapping[str, str] = o
     found: dict[Path, Path] = {}
     for path in [shipped_lessons_dir(), *map(Path, listed), *map(Path, extra)]:
         path = path.expanduser()
-        found.setdefault(path.resolve(), path)
+        found.setdefault(resolved(path), path)
     return list(found.values())
+
+
+def resolved(path: str | Path) -> Path:
+    """``path`` made absolute with its symbolic links followed as far as they go. Never raises: a link that
+    loops is left as it is (:func:`lesson_files` reports it)."""
+    return Path(os.path.realpath(path))
 
 
 @dataclass(frozen=True)
@@ -83,13 +90,19 @@ def load_catalog(paths: Sequence[Path], cache: LessonCache | None = None) -> Cat
             loaded.append(load(file))
         except LessonLoadError as exc:
             problems += exc.problems
+    if cache is not None:
+        cache.tidy()
     lessons = _unique_lessons(loaded, problems)
     _check_quiz_ids(lessons, problems)
     return Catalog(_curriculum(lessons, problems), problems)
 
 
 def lesson_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
-    """The lesson files in ``paths`` (folders expanded, each file once), and the paths that do not work."""
+    """The lesson files in ``paths`` (folders expanded, each file once), and the paths that do not work.
+
+    A symbolic link that loops (or leads nowhere), given or found in a folder, is skipped with a problem;
+    whether a file is a regular file is checked when it is read (:func:`ce_tutor.lessons.files.read_bytes`).
+    """
     problems: list[Problem] = []
     files: dict[Path, Path] = {}
     for path in map(Path, paths):
@@ -99,14 +112,29 @@ def lesson_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
             elif path.exists():
                 found = [path]
             else:
-                problems.append(Problem(str(path), None, "no such file or folder"))
+                problems.append(Problem(str(path), None, _missing(path, "file or folder")))
                 continue
         except OSError as exc:
             problems.append(Problem(str(path), None, f"cannot read the folder: {exc.strerror or exc}"))
             continue
         for file in found:
-            files.setdefault(file.resolve(), file)
+            if file.is_symlink() and not file.exists():
+                problems.append(Problem(str(file), None, _missing(file, "file")))
+                continue
+            files.setdefault(resolved(file), file)
     return list(files.values()), problems
+
+
+def _missing(path: Path, what: str) -> str:
+    """Why ``path``, which does not exist, is skipped: a link that loops, a link to nothing, or nothing."""
+    if not path.is_symlink():
+        return f"no such {what}"
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that loops back on itself"
+    return "a symbolic link to a file or folder that does not exist"
 
 
 def _at(lf: LessonFile, *path: str | int) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ce_tutor import formula
 from ce_tutor.lessons import template
-from ce_tutor.lessons.catalog import lesson_files, load_catalog, shipped_lessons_dir
+from ce_tutor.lessons.catalog import lesson_files, load_catalog, resolved, shipped_lessons_dir
 from ce_tutor.lessons.explore import ExploreError, Explorer, decimals
 from ce_tutor.lessons.files import LessonFile
 from ce_tutor.lessons.plots import PlotData, PlotError, compute_plot
@@ -27,6 +27,7 @@ from ce_tutor.lessons.schema import (
     Choice,
     Derived,
     DerivedSpec,
+    DistributionParam,
     ExploreStep,
     Normal,
     PlotSpec,
@@ -37,6 +38,7 @@ from ce_tutor.lessons.schema import (
     Uniform,
 )
 from ce_tutor.quiz import selftest
+from ce_tutor.quiz.selftest import giveaways
 
 At = tuple[Any, ...]  # a YAML path inside a lesson file
 SWEEP_POINTS = 11  #: values an explorer's parameter takes across its range, besides its start
@@ -56,17 +58,36 @@ def check_paths(paths: Sequence[Path] | None = None, variants: int = 200, seed: 
     """
     shipped = shipped_lessons_dir()
     targets = [shipped] if paths is None else [Path(p) for p in paths]
-    mine = {f.resolve() for f in lesson_files(targets)[0]}
+    files, skipped = lesson_files(targets)
+    mine = {resolved(f) for f in files}
     taken = set(load_catalog(targets).ids())
     context = [lf.path for lf in load_catalog([shipped]).lessons
-               if lf.path.resolve() not in mine and lf.lesson.id not in taken]
+               if resolved(lf.path) not in mine and lf.lesson.id not in taken]
     catalog = load_catalog([*context, *targets])
-    named = {str(t) for t in targets}
-    problems = [p for p in catalog.problems if p.path in named or Path(p.path).resolve() in mine]
+    named = {str(t) for t in targets} | {p.path for p in skipped}
+    problems = [p for p in catalog.problems if p.path in named or resolved(p.path) in mine]
+    loaded = set()
     for lf in catalog.lessons:
-        if lf.path.resolve() in mine:
+        if resolved(lf.path) in mine:
+            loaded.add(resolved(lf.path))
             problems += _LessonCheck(lf, variants, seed).run()
-    return sorted(problems, key=lambda p: (p.path, p.line or 0))
+    failed = {resolved(p.path) for p in problems} & (mine - loaded)
+    problems += _check_valid_parts(sorted(failed), variants, seed)
+    return sorted(dict.fromkeys(problems), key=lambda p: (p.path, p.line or 0))
+
+
+def _check_valid_parts(paths: Iterable[Path], variants: int, seed: int) -> list[Problem]:
+    """The formula and text problems in the parts of broken files that do validate (nothing is computed:
+    the lesson as a whole cannot run), so that one schema error does not hide the problems after it."""
+    from ce_tutor.lessons.loader import load_valid_parts
+
+    found: list[Problem] = []
+    for path in paths:
+        parts = load_valid_parts(path)
+        if parts is not None:
+            check = _LessonCheck(parts.file, variants, seed, step_index=parts.step_index, compute=False)
+            found += check.run()
+    return found
 
 
 def _source(spec: DerivedSpec) -> tuple[str, At]:
@@ -77,8 +98,13 @@ def _source(spec: DerivedSpec) -> tuple[str, At]:
 class _LessonCheck:
     """The checks of one loaded lesson. ``broken`` counts problems that make computing it pointless."""
 
-    def __init__(self, lf: LessonFile, variants: int, seed: int) -> None:
+    def __init__(
+        self, lf: LessonFile, variants: int, seed: int, *, step_index: Sequence[int] | None = None,
+        compute: bool = True,
+    ) -> None:
         self.lf = lf
+        self.step_index = list(step_index) if step_index is not None else list(range(len(lf.lesson.steps)))
+        self.compute = compute
         self.variants = variants
         self.seed = seed
         self.problems: list[Problem] = []
@@ -87,8 +113,8 @@ class _LessonCheck:
     def run(self) -> list[Problem]:
         known: set[str] = set()
         self._values(("values",), self.lf.lesson.values, known)
-        env = self._lesson_env() if not self.broken else None
-        for i, step in enumerate(self.lf.lesson.steps):
+        env = self._lesson_env() if not self.broken and self.compute else None
+        for i, step in zip(self.step_index, self.lf.lesson.steps, strict=True):
             at = ("steps", i)
             if isinstance(step, ProseStep):
                 self._text((*at, "text"), step.text, known, env)
@@ -103,9 +129,11 @@ class _LessonCheck:
         return self.problems
 
     # -- reporting -----------------------------------------------------------------------------------------
-    def _report(self, at: At, message: str, line: int | None = None, label: str = "") -> None:
+    def _report(
+        self, at: At, message: str, line: int | None = None, label: str = "", *, warning: bool = False
+    ) -> None:
         line = line if line is not None else self.lf.line_of(*at)
-        self.problems.append(Problem(str(self.lf.path), line, f"{where(at)}{label}: {message}"))
+        self.problems.append(Problem(str(self.lf.path), line, f"{where(at)}{label}: {message}", warning))
 
     def _lesson_env(self) -> dict[str, object] | None:
         try:
@@ -199,7 +227,15 @@ class _LessonCheck:
         names = set(known)
         for j, param in enumerate(step.params):
             self._name((*at, "params", j, "name"), param.name)
+            if isinstance(param, DistributionParam):
+                for slider in param.sliders:
+                    self._name((*at, "params", j, "name"), slider.name)
             names.add(param.name)
+        for j, param in enumerate(step.params):
+            for end in ("min", "max"):
+                source = getattr(param, end, None)
+                if isinstance(source, str):
+                    self._formula((*at, "params", j, end), source, names - {param.name})
         self._values((*at, "derived"), step.derived, names)
         for j, line in enumerate(step.show):
             self._text((*at, "show", j), line, names, None)
@@ -214,10 +250,26 @@ class _LessonCheck:
         """Compute everything as each parameter sweeps its range (the others at their start)."""
         failed: set[At] = set()
         for param in explorer.params:
-            sweep = np.linspace(param.min, param.max, SWEEP_POINTS).tolist()
-            for value in dict.fromkeys((param.value, param.min, param.max, *sweep)):
+            explorer.reset()
+            try:
+                low, high = explorer.bounds(param.name)
+            except ExploreError as exc:
+                self._report((*at, *exc.at), f"{exc.reason} (at the start)")
+                continue
+            if not low <= param.value <= high:
+                message = f"the start value {param.value:g} is outside its range at the start ({low:g} to {high:g})"
+                self._report((*at, "params", explorer.step.params.index(param), "value"), message)
+                continue
+            sweep = np.linspace(low, high, SWEEP_POINTS).tolist()
+            for value in dict.fromkeys((param.value, low, high, *sweep)):
                 explorer.reset()
-                explorer.set(param.name, value)
+                try:
+                    explorer.set(param.name, value)
+                except ExploreError as exc:
+                    if exc.at not in failed:
+                        failed.add(exc.at)
+                        self._report((*at, *exc.at), f"{exc.reason} (with {param.name} = {value:g})")
+                    continue
                 when = f"with {param.name} = {explorer.values[param.name]:g}"
                 try:
                     explorer.lines()
@@ -261,6 +313,8 @@ class _LessonCheck:
             if env is not None:
                 for message in selftest(step, env, self.lf.lesson.id, self.variants, self.seed):
                     self._report(at, message, label=f" (quiz '{step.id}')")
+                for message in giveaways(step, env, self.lf.lesson.id, self.variants, self.seed):
+                    self._report(at, message, label=f" (quiz '{step.id}')", warning=True)
 
     def _rounding(self, at: At, step: QuizStep) -> None:
         """The rounding rule: a prompt shows a quiz value with every decimal the answer is computed from."""

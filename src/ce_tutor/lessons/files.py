@@ -6,6 +6,9 @@ cache needs neither.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,20 +58,45 @@ def line_of(lines: Mapping[YamlPath, int], path: YamlPath) -> int | None:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing what is not a readable regular file or is too big."""
+    """The file's bytes, refusing what is not a readable regular file or is too big.
+
+    Only a regular file is ever read: a character device (a link to ``/dev/zero`` would never end), a FIFO
+    or a folder is refused before it is opened, and checked again on the open file (it is opened without
+    blocking, so a FIFO put there meanwhile cannot hang). At most :data:`MAX_BYTES` + 1 bytes are read.
+    """
     name = str(path)
     try:
-        if not path.is_file():
-            raise fail(name, None, "no such file" if not path.exists() else "not a regular file")
-        if path.stat().st_size > MAX_BYTES:
-            raise fail(name, 1, _TOO_BIG)
-        with path.open("rb") as f:
+        kind = _kind(os.stat(path).st_mode)
+        if kind:
+            raise fail(name, None, f"not a regular file ({kind})")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with open(fd, "rb") as f:
+            kind = _kind(os.fstat(fd).st_mode)
+            if kind:
+                raise fail(name, None, f"not a regular file ({kind})")
             data = f.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise fail(name, None, f"cannot read the file: {exc.strerror or exc}") from None
+        if exc.errno == errno.ENOENT:
+            message = "no such file" if not os.path.islink(path) else "a symbolic link to a file that does not exist"
+        elif exc.errno == errno.ELOOP:
+            message = "a symbolic link that loops back on itself"
+        else:
+            message = f"cannot read the file: {exc.strerror or exc}"
+        raise fail(name, None, message) from None
     if len(data) > MAX_BYTES:
         raise fail(name, 1, _TOO_BIG)
     return data
+
+
+def _kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a file"
 
 
 def fail(name: str, line: int | None, message: str) -> LessonLoadError:

@@ -31,9 +31,13 @@ from ce_tutor.lessons.files import MAX_BYTES, LessonFile, YamlPath, read_bytes
 from ce_tutor.lessons.files import fail as _fail
 from ce_tutor.lessons.files import line_of as _line_of
 from ce_tutor.lessons.problems import LessonLoadError, Problem, where
-from ce_tutor.lessons.schema import SCHEMA_VERSION, Lesson, Name, Slug
+from ce_tutor.lessons.schema import SCHEMA_VERSION, DerivedSpec, Lesson, Name, Slug, Step
+from ce_tutor.text import unsafe_character
 
-__all__ = ["MAX_BYTES", "LessonFile", "json_schema", "load_lesson", "load_lesson_bytes", "validate"]
+__all__ = [
+    "MAX_BYTES", "LessonFile", "PartialLesson", "json_schema", "load_lesson", "load_lesson_bytes",
+    "load_valid_parts", "validate",
+]
 
 MAX_DEPTH = 40  #: the deepest nesting of lists and mappings
 MAX_PROBLEMS = 50  #: problems listed per file; any more are counted in one last line
@@ -54,6 +58,55 @@ def load_lesson_bytes(path: Path, data: bytes) -> LessonFile:
     except yaml.YAMLError as exc:
         raise LessonLoadError([_syntax_problem(exc, text, name)]) from None
     return LessonFile(path, _validate(content, reader.lines, name), reader.lines, reader.texts)
+
+
+@dataclass(frozen=True)
+class PartialLesson:
+    """The parts of a lesson file with schema problems that do validate, so that ``ce-tutor check`` can
+    check their formulas and texts too. ``file.lesson.steps[k]`` is step ``step_index[k]`` of the file."""
+
+    file: LessonFile
+    step_index: tuple[int, ...]
+
+
+def load_valid_parts(path: Path) -> PartialLesson | None:
+    """For a file that reads as YAML but fails validation: its valid ``values`` and steps.
+
+    A value that does not validate is kept as the formula ``0``, so that the formulas after it still know
+    its name. None if the file cannot be read or its top level is not a mapping.
+    """
+    name = str(path)
+    try:
+        reader = _Reader(_decode(read_bytes(path), name), name)
+        data = reader.read()
+    except (LessonLoadError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    values: dict[str, Any] = {}
+    raw_values = data.get("values")
+    if isinstance(raw_values, dict):
+        for key, spec in raw_values.items():
+            try:
+                values.update(validate(dict[Name, DerivedSpec], {key: spec}))
+            except ValidationError:
+                if isinstance(key, str):
+                    values[key] = "0"
+    steps: list[Any] = []
+    index: list[int] = []
+    raw_steps = data.get("steps")
+    for i, raw in enumerate(raw_steps if isinstance(raw_steps, list) else []):
+        try:
+            steps.append(validate(Step, raw))  # type: ignore[arg-type]
+        except (ValidationError, ValueError):
+            continue
+        index.append(i)
+    lesson_id = data.get("id")
+    lesson = Lesson(
+        schema_version=SCHEMA_VERSION, id=lesson_id if isinstance(lesson_id, str) else "?", title="?",
+        summary="?", values=values, steps=steps,
+    )
+    return PartialLesson(LessonFile(path, lesson, reader.lines, reader.texts), tuple(index))
 
 
 # -- bytes to text -----------------------------------------------------------------------------------------
@@ -174,6 +227,7 @@ class _Reader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             value = self._scalar(event, line)
             if isinstance(value, str):
                 first = line + 1 if event.style in ("|", ">") else line  # a block starts below its indicator
+                self._refuse_controls(value, path, first, literal=event.style == "|")
                 self.texts[path] = (first, value if event.style == "|" else None)
             self._attach(stack, value, root)
         elif len(stack) >= MAX_DEPTH:
@@ -181,7 +235,25 @@ class _Reader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         else:
             stack.append(_Open({} if isinstance(event, yaml.MappingStartEvent) else [], path))
 
+    def _refuse_controls(self, text: str, path: YamlPath, line: int, *, key: bool = False,
+                         literal: bool = False) -> None:
+        """A problem if ``text`` (as decoded: YAML's escapes such as ``"\\e"`` or ``"\\x9b"`` are undone by
+        now) holds a character that could drive the learner's terminal or reorder a line. ``line``: where the
+        text starts (in a ``|`` block, ``literal``, the line of the character itself is given)."""
+        found = unsafe_character(text)
+        if found is None:
+            return
+        offset, character = found
+        if literal:
+            line += text.count("\n", 0, offset)
+        place = where(path) + (" (a key)" if key else "")
+        message = (f"the character {character} is not allowed (character {offset + 1} of the text): control "
+                   "characters and bidi overrides could take over the learner's terminal")
+        self.problems.append(Problem(self.name, line, f"{place.strip()}: {message}" if place.strip() else message))
+
     def _key(self, top: _Open, key: Any, line: int) -> None:
+        if isinstance(key, str):
+            self._refuse_controls(key, top.path, line, key=True)
         if key in top.value:
             message = f"duplicate key {_show(key)} (first on line {top.key_lines[key]})"
             self.problems.append(Problem(self.name, line, message))

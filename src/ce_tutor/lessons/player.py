@@ -3,6 +3,10 @@
 It knows which step is showing, moves between steps, records progress as it goes (every move is saved
 at once), and keeps one explorer and one quiz session per step, so that going back to a step finds it as
 it was left. It renders nothing itself: front ends ask it for text and numbers and present them.
+
+Each quiz the learner meets becomes a review card (:func:`ce_tutor.review.session.meet_in_lesson`): when
+the quiz is finished (solved, or its worked solution shown), or when the learner moves on past it unfinished
+(skipped). Every variant shown is remembered, so that reviews never show it again.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class LessonRun:
         self.max_attempts = max_attempts
         self._explorers: dict[int, Explorer] = {}
         self._quizzes: dict[int, QuizSession] = {}
+        self._met: set[int] = set()  # quiz steps whose meeting went to the review cards
         if start is None and store is not None:
             saved = store.lesson(lesson.id)
             start = 0 if saved.complete else saved.current_step
@@ -76,6 +81,8 @@ class LessonRun:
         target = self._clamp(index)
         if target == self.index:
             return False
+        if target > self.index:
+            self._moved_past(self.index)
         self.index = target
         self._save()
         return True
@@ -91,6 +98,7 @@ class LessonRun:
         return self.go(self.index - 1)
 
     def finish(self) -> None:
+        self._moved_past(self.index)
         if self.store is not None:
             self.store.complete_lesson(self.lesson.id, self.n_steps)
 
@@ -120,7 +128,8 @@ class LessonRun:
                 self.lesson.id,
                 self.learner_seed,
                 max_attempts=self.max_attempts,
-                record=self._recorder(step.id),
+                record=self._recorder(i, step.id),
+                shown=self._shown(step.id),
             )
         return self._quizzes[i]
 
@@ -139,12 +148,37 @@ class LessonRun:
         if self.store is not None:
             self.store.visit_step(self.lesson.id, self.index, self.n_steps)
 
-    def _recorder(self, quiz_id: str) -> Callable[[str, str, int], None] | None:
+    def _recorder(self, index: int, quiz_id: str) -> Callable[[str, str, int], None] | None:
         if self.store is None:
             return None
         store, lesson_id = self.store, self.lesson.id
 
         def record(answer: str, verdict: str, seed: int) -> None:
             store.record_attempt(lesson_id, quiz_id, seed, answer, verdict)
+            session = self._quizzes.get(index)
+            if session is not None and session.finished:
+                self._meet(index, session)
 
         return record
+
+    def _shown(self, quiz_id: str) -> Callable[[int], None] | None:
+        if self.store is None:
+            return None
+        store, lesson_id = self.store, self.lesson.id
+        return lambda seed: store.mark_seen(lesson_id, quiz_id, seed)
+
+    def _moved_past(self, index: int) -> None:
+        """Leaving step ``index`` forwards: a quiz shown there and not finished was skipped."""
+        session = self._quizzes.get(index)
+        if session is not None:
+            self._meet(index, session)
+
+    def _meet(self, index: int, session: QuizSession) -> None:
+        """The learner met the quiz of step ``index``: its review card is made (once per run)."""
+        if self.store is None or index in self._met:
+            return
+        self._met.add(index)
+        from ce_tutor.review.session import SKIPPED, meet_in_lesson
+
+        outcome = session.outcome if session.finished else SKIPPED
+        meet_in_lesson(self.store, self.lesson.id, session.step.id, outcome, session.variant.seed)

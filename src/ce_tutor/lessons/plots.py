@@ -116,6 +116,19 @@ def _array(source: str, env: Mapping[str, object], at: tuple[Any, ...], size: in
     return value
 
 
+def _over(source: str, env: Mapping[str, object], x: np.ndarray, at: tuple[Any, ...]) -> np.ndarray:
+    """A y formula at every x: all at once, or point by point where x goes into a list or a whole-list
+    function (``softmax([0, x])[1]``, ``kl(p, [x, 1 - x])``); see ``Formula.evaluate_over``."""
+    try:
+        y = _parse(source).evaluate_over("x", x, env)
+    except formula.FormulaError as exc:
+        raise PlotError(str(exc), at) from None
+    if y.shape != x.shape:
+        shape = "×".join(map(str, y.shape))
+        raise PlotError(f"gives {shape} values, but the plot needs {x.size} values", at)
+    return y
+
+
 def _grid(spec: PlotSpec, env: Mapping[str, object], max_points: int | None) -> np.ndarray:
     assert spec.x is not None  # the schema requires x for a line plot
     low, high = _number(spec.x.min, env, ("x", "min")), _number(spec.x.max, env, ("x", "max"))
@@ -147,7 +160,7 @@ def _series(
         x = _array(series.x, env, ("series", i, "x"), None)
     else:
         x = grid
-    y = _array(series.y, {**env, "x": x}, here, x.size)
+    y = _over(series.y, env, x, here)
     keep = np.isfinite(x) & np.isfinite(y)
     return PlotSeries(name, x[keep], y[keep])
 

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ce_tutor.text import safe
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -14,10 +16,15 @@ class Problem:
     path: str
     line: int | None
     message: str
+    warning: bool = False  #: worth a look, but the lesson works (``ce-tutor check`` still exits 0)
 
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.message}"
+        """``path:line: message`` on one line, safe to print: a file name's or a lesson's control characters
+        (newlines and tabs included, so that no quoted value can start a line that looks like a problem of
+        its own) are shown as escapes (:func:`ce_tutor.text.safe`)."""
+        path = safe(self.path, one_line=True)
+        where = path if self.line is None else f"{path}:{self.line}"
+        return f"{where}: {'warning: ' if self.warning else ''}{safe(self.message, one_line=True)}"
 
 
 class LessonLoadError(Exception):

@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from ce_tutor.lessons.template import SPEC_PATTERN
-
 SCHEMA_VERSION = 1
+#: The format specs a placeholder may use: align, sign, width, precision, and one of f e g % d. Defined here
+#: (and used by :mod:`ce_tutor.lessons.template`) so that the schema, and so the lesson list, never imports numpy.
+SPEC_PATTERN = r"^[<>^=]?[+\- ]?\d{0,3}(?:\.\d{1,2})?[feEgG%d]?$"
 
 
 class Field:
@@ -169,24 +170,79 @@ class PlotStep:
     plot: PlotSpec
 
 
+#: A slider's end: a number (kept a number, unlike a Formula), or a formula of the other params.
+Bound = float | Annotated[str, Field(min_length=1, max_length=1000)]
+
+
 @_model
 class Param:
-    """A number the learner moves in an explorer."""
+    """A number the learner moves in an explorer.
+
+    ``min`` and ``max`` are numbers, or formulas of the lesson's values and the explorer's other params
+    (``max: "1 - a"``): the range then follows them, and the value stays inside it.
+    """
 
     name: Name
     label: Annotated[str | None, Field(max_length=40)] = None
-    min: float
-    max: float
+    min: Bound
+    max: Bound
     step: Annotated[float, Field(gt=0)]
     value: float
 
     def __post_init__(self) -> None:
-        if not self.min < self.max:
-            raise ValueError(f"min ({self.min}) must be less than max ({self.max})")
-        if not self.min <= self.value <= self.max:
-            raise ValueError(f"value ({self.value}) must lie between min ({self.min}) and max ({self.max})")
-        if (self.max - self.min) / self.step > 10_000:
-            raise ValueError("step is too small for the range (more than 10000 positions)")
+        low = self.min if isinstance(self.min, (int, float)) else None
+        high = self.max if isinstance(self.max, (int, float)) else None
+        if low is not None and high is not None:
+            if not low < high:
+                raise ValueError(f"min ({low}) must be less than max ({high})")
+            if (high - low) / self.step > 10_000:
+                raise ValueError("step is too small for the range (more than 10000 positions)")
+        if low is not None and self.value < low:
+            raise ValueError(f"value ({self.value}) must not be below min ({low})")
+        if high is not None and self.value > high:
+            raise ValueError(f"value ({self.value}) must not be above max ({high})")
+
+    @property
+    def fixed_range(self) -> bool:
+        """True if both ends are numbers (not formulas)."""
+        return not isinstance(self.min, str) and not isinstance(self.max, str)
+
+
+#: How far the start values of a distribution may sum from 1.
+DISTRIBUTION_TOLERANCE = 1e-9
+
+
+@_model
+class DistributionParam:
+    """Several sliders that stay a probability distribution: moving one rescales the others.
+
+    The formulas see one list named ``name`` (``q[0]``, ``entropy(q)``); the sliders are named ``name``
+    followed by the 0-based index (``q0``, ``q1``...) and labelled by ``distribution``.
+    """
+
+    name: Name
+    distribution: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=40)]],
+        Field(min_length=2, max_length=6, description="a label for each probability"),
+    ]
+    value: Annotated[list[Annotated[float, Field(ge=0, le=1)]], Field(description="the start: sums to 1")]
+    step: Annotated[float, Field(gt=0, le=0.5)] = 0.01
+
+    def __post_init__(self) -> None:
+        if len(self.value) != len(self.distribution):
+            raise ValueError(
+                f"value has {len(self.value)} numbers but distribution names {len(self.distribution)} classes"
+            )
+        if abs(sum(self.value) - 1) > DISTRIBUTION_TOLERANCE:
+            raise ValueError(f"value must sum to 1, but sums to {sum(self.value):g}")
+
+    @property
+    def sliders(self) -> list[Param]:
+        """One slider per probability, from 0 to 1."""
+        return [
+            Param(name=f"{self.name}{i}", label=label, min=0.0, max=1.0, step=self.step, value=v)
+            for i, (label, v) in enumerate(zip(self.distribution, self.value, strict=True))
+        ]
 
 
 @_model
@@ -196,12 +252,23 @@ class ExploreStep:
     type: Literal["explore"]
     title: Annotated[str | None, Field(max_length=80)] = None
     text: Template | None = None
-    params: Annotated[list[Param], Field(min_length=1, max_length=6)]
+    params: Annotated[list[Param | DistributionParam], Field(min_length=1, max_length=6)]
     derived: dict[Name, DerivedSpec] = field(default_factory=dict)
     show: Annotated[list[Template], Field(max_length=12, description="lines shown live")] = field(
         default_factory=list
     )
     plot: PlotSpec | None = None
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for param in self.params:
+            names = [param.name, *(s.name for s in param.sliders)] if isinstance(param, DistributionParam) else [param.name]
+            for name in names:
+                if name in seen:
+                    raise ValueError(f"the name {name!r} is used by two params (or a distribution's sliders)")
+                seen.add(name)
+        if sum(len(p.sliders) if isinstance(p, DistributionParam) else 1 for p in self.params) > 12:
+            raise ValueError("an explorer may have at most 12 sliders (a distribution has one per class)")
 
 
 @_model
@@ -290,6 +357,9 @@ class QuizStep:
     answer_format: Annotated[str, Field(pattern=SPEC_PATTERN, description="how the right answer is shown")] = ".4g"
     tolerance: Tolerance = field(default_factory=lambda: Tolerance(rtol=0.01))
     choices: Annotated[list[Option] | None, Field(min_length=2, max_length=6)] = None
+    shuffle: Annotated[
+        bool, Field(description="multiple choice: show the options in an order each variant draws")
+    ] = True
     hints: Annotated[list[Template], Field(max_length=6)] = field(default_factory=list)
     misconceptions: Annotated[list[Misconception], Field(max_length=10)] = field(default_factory=list)
     solution: Annotated[list[Template], Field(max_length=12, description="worked steps")] = field(

@@ -3,6 +3,10 @@
 The formula is any expression of the safe formula language (``{p[0]:.2f}``, ``{-ln(p):.3f}``); the spec
 is a restricted format spec (fill/align, sign, width, precision and one of ``f e g %`` or ``d``).
 ``{{`` and ``}}`` are literal braces. A placeholder may not contain ``!`` or a second ``:``.
+
+A placeholder may also choose between two fixed phrases by a condition: ``{p > 0.5 ? "likely" : "unlikely"}``
+(double-quoted phrases without braces or quotes; the first where the condition holds). Formulas themselves
+never handle text: the phrases are fixed in the lesson.
 Numbers are shown as Python formats them, except that infinity is shown as ∞ and a rounded negative zero
 loses its sign. Arrays are shown element by element, separated by ", ".
 """
@@ -18,9 +22,8 @@ from functools import lru_cache
 import numpy as np
 
 from ce_tutor import formula
+from ce_tutor.lessons.schema import SPEC_PATTERN
 
-#: The format specs a placeholder may use: align, sign, width, precision, and one of f e g % d.
-SPEC_PATTERN = r"^[<>^=]?[+\- ]?\d{0,3}(?:\.\d{1,2})?[feEgG%d]?$"
 _SPEC = re.compile(SPEC_PATTERN)
 _NEG_ZERO = re.compile(r"^-(0(?:\.0*)?(?:e[+-]?\d+)?%?)$", re.IGNORECASE)
 
@@ -35,34 +38,74 @@ class TemplateError(ValueError):
 
 @dataclass(frozen=True)
 class Placeholder:
+    """One placeholder. For a choice (``{cond ? "a" : "b"}``), ``expression`` is the condition and
+    ``phrases`` the two fixed phrases: the first where the condition holds, the second where it does not."""
+
     expression: str
     spec: str
     offset: int  # where "{" stands in the text
+    phrases: tuple[str, str] | None = None
+
+
+#: A choice between two fixed phrases: ``{condition ? "phrase if true" : "phrase if false"}``.
+_CHOICE = re.compile(r'^(?P<cond>[^"?]+)\?\s*"(?P<yes>[^"{}]*)"\s*:\s*"(?P<no>[^"{}]*)"\s*$', re.DOTALL)
+_UNBALANCED = "unbalanced braces: {} (write {{{{ or }}}} for a literal brace)"
+
+
+def _fields(text: str) -> Iterator[tuple[str, int, str | None]]:
+    """Split ``text`` into (literal, offset of "{", field text or None); a quoted phrase may hold ":" and "?"."""
+    literal: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "{}" and text[i + 1 : i + 2] == ch:
+            literal.append(ch)
+            i += 2
+        elif ch == "}":
+            raise TemplateError(_UNBALANCED.format("Single '}' encountered in format string"), i)
+        elif ch == "{":
+            j, quoted = i + 1, False
+            while j < n and (quoted or text[j] not in "{}"):
+                quoted ^= text[j] == '"'
+                j += 1
+            if j >= n:
+                raise TemplateError(_UNBALANCED.format("expected '}' before end of string"), i)
+            if text[j] == "{":
+                raise TemplateError("a placeholder may not hold another placeholder or a '{'", i)
+            yield "".join(literal), i, text[i + 1 : j]
+            literal = []
+            i = j + 1
+        else:
+            literal.append(ch)
+            i += 1
+    if literal:
+        yield "".join(literal), n, None
+
+
+def _placeholder(field: str, pos: int) -> Placeholder:
+    if "?" in field or '"' in field:
+        choice = _CHOICE.match(field)
+        if not choice or not choice.group("cond").strip():
+            raise TemplateError(
+                f'a choice is written {{condition ? "phrase" : "other phrase"}}, not {{{field}}}', pos
+            )
+        return Placeholder(choice.group("cond").strip(), "", pos, (choice.group("yes"), choice.group("no")))
+    try:
+        [(_, name, spec, conversion)] = list(string.Formatter().parse("{" + field + "}"))
+    except ValueError as exc:
+        raise TemplateError(f"cannot read the placeholder {{{field}}}: {exc}", pos) from None
+    if conversion is not None:
+        raise TemplateError(f"'!' is not allowed in a placeholder: {{{name}!{conversion}}}", pos)
+    if name is None or not name.strip():
+        raise TemplateError("empty placeholder {}", pos)
+    if spec and not _SPEC.match(spec):
+        raise TemplateError(f"unsupported format spec ':{spec}' in {{{name}:{spec}}}", pos)
+    return Placeholder(name.strip(), spec or "", pos)
 
 
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> tuple[tuple[str, Placeholder | None], ...]:
-    parts: list[tuple[str, Placeholder | None]] = []
-    try:
-        pieces = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise TemplateError(f"unbalanced braces: {exc} (write {{{{ or }}}} for a literal brace)") from None
-    pos = 0
-    for literal, field, spec, conversion in pieces:
-        if field is None:
-            parts.append((literal, None))
-            continue
-        found = text.find("{" + field, pos)
-        pos = found if found >= 0 else pos
-        if conversion is not None:
-            raise TemplateError(f"'!' is not allowed in a placeholder: {{{field}!{conversion}}}", pos)
-        if not field.strip():
-            raise TemplateError("empty placeholder {}", pos)
-        if spec and not _SPEC.match(spec):
-            raise TemplateError(f"unsupported format spec ':{spec}' in {{{field}:{spec}}}", pos)
-        parts.append((literal, Placeholder(field.strip(), spec or "", pos)))
-        pos = text.find("}", pos + 1 + len(field)) + 1
-    return tuple(parts)
+    return tuple((literal, None if field is None else _placeholder(field, pos)) for literal, pos, field in _fields(text))
 
 
 def placeholders(text: str) -> Iterator[Placeholder]:
@@ -82,8 +125,18 @@ def render(text: str, env: Mapping[str, object]) -> str:
                 value = formula.parse(ph.expression).evaluate(env)
             except formula.FormulaError as exc:
                 raise TemplateError(f"in {{{ph.expression}}}: {exc}", ph.offset) from None
-            out.append(format_value(value, ph.spec))
+            out.append(format_value(value, ph.spec) if ph.phrases is None else _choose(ph, value))
     return "".join(out)
+
+
+def _choose(ph: Placeholder, value: object) -> str:
+    """The phrase a choice's condition picks: a single yes/no (or number: non-zero is yes)."""
+    assert ph.phrases is not None
+    if np.ndim(value) != 0:
+        raise TemplateError(f"in {{{ph.expression} ? ...}}: the condition gives a list; it must be one yes or no", ph.offset)
+    if isinstance(value, float) and np.isnan(value):
+        raise TemplateError(f"in {{{ph.expression} ? ...}}: the condition is undefined", ph.offset)
+    return ph.phrases[0] if value else ph.phrases[1]
 
 
 def format_value(value: object, spec: str = "") -> str:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ce_tutor import formula
+from ce_tutor.text import safe
 
 MAX_LENGTH = 200  #: characters; longer answers are refused before any parsing
 EVALUATION_BUDGET_S = 0.09  #: seconds the formula evaluator may spend on one answer, in total
@@ -81,8 +82,9 @@ def read_answer(text: str) -> Reading:
 
 
 def shown(text: str, limit: int = 30) -> str:
-    """The learner's text, stripped and shortened for quoting back in a message."""
-    text = text.strip()
+    """The learner's text, stripped and shortened for quoting back in a message (its control characters
+    shown as escapes, :func:`ce_tutor.text.safe`)."""
+    text = safe(text.strip(), one_line=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

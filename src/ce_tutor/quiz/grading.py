@@ -180,7 +180,7 @@ def _grade_choice(step: QuizStep, variant: Variant, text: str) -> Feedback:
         last = chr(ord("a") + len(choices) - 1)
         message = f"Type the number or the letter of an option: 1 to {len(choices)}, or a to {last}."
         return Feedback(Verdict.UNREADABLE, message, None, None, counts_as_attempt=False)
-    feedback = choices[picked].feedback
+    feedback = choices[variant.order[picked] if variant.order else picked].feedback
     said = "" if feedback is None else " " + variant.render(feedback)
     if picked in variant.correct_options:
         return Feedback(Verdict.CORRECT, "Correct!" + said, None, None, counts_as_attempt=True)

@@ -10,7 +10,8 @@ had it and an example seed and values to reproduce it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ce_tutor.lessons import template
@@ -144,3 +145,68 @@ def _show(value: object) -> str:
     except template.TemplateError:
         return repr(value)
     return f"[{text}]" if ", " in text else text
+
+
+# -- giveaways: an answer that the options' numbers alone reveal ---------------------------------------------
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+_STRATEGIES: tuple[tuple[str, Callable[[list[float]], float], Callable[[Sequence[float]], float]], ...] = (
+    ("the largest number", max, max),
+    ("the smallest number", min, min),
+    ("the number largest in size", lambda xs: max(map(abs, xs)), max),
+    ("the number smallest in size", lambda xs: min(map(abs, xs)), min),
+)
+
+
+def giveaways(
+    step: QuizStep, lesson_env: Mapping[str, object], lesson_id: str, variants: int = 200, seed: int = 0
+) -> list[str]:
+    """Ways to pass a multiple-choice quiz without its skill, found over ``variants`` seeded variants:
+
+    - the right option is, in every variant, the one showing the largest (or smallest, or largest or
+      smallest in size) number, so the numbers printed in the options decide it alone;
+    - with ``shuffle: false``, the right option is always in the same place.
+
+    Variants that cannot be drawn are skipped (``selftest`` reports them).
+    """
+    if not step.is_choice:
+        return []
+    drawn: list[Variant] = []
+    for index in range(variants):
+        try:
+            drawn.append(draw_variant(step, lesson_env, lesson_id, variant_seed(seed, lesson_id, step.id, index), index))
+        except VariantError:
+            continue
+    if not drawn:
+        return []
+    found = []
+    for words, score, pick in _STRATEGIES:
+        if all(_picks_right(v, score, pick) for v in drawn):
+            found.append(
+                f"the right option is always the one with {words} in it (in all {len(drawn)} variants), "
+                "so a learner can find it from the numbers alone; ask so that they do not decide it"
+            )
+            break
+    places = {frozenset(v.correct_options) for v in drawn}
+    if not step.shuffle and len(places) == 1 and len(drawn) > 1:
+        where = " and ".join(str(i + 1) for i in sorted(next(iter(places))))
+        found.append(
+            f"with shuffle: false the right option is always option {where} (in all {len(drawn)} variants); "
+            "let the options be shuffled, or make the right one move"
+        )
+    return found
+
+
+def _picks_right(
+    variant: Variant, score: Callable[[list[float]], float], pick: Callable[[Sequence[float]], float]
+) -> bool:
+    """Whether choosing the option whose numbers score highest (by ``pick``) finds a right option."""
+    scores: dict[int, float] = {}
+    for i, text in enumerate(variant.options):
+        numbers = [float(m) for m in _NUMBER.findall(text)]
+        if numbers:
+            scores[i] = score(numbers)
+    if len(scores) < 2:
+        return False
+    best = pick(scores.values())
+    chosen = [i for i, x in scores.items() if x == best]
+    return len(chosen) == 1 and chosen[0] in variant.correct_options

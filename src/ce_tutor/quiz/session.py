@@ -6,8 +6,9 @@ verdict, hints and solution in either.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ce_tutor.lessons.schema import QuizStep
 from ce_tutor.quiz.grading import Feedback, Verdict, format_answer, grade
@@ -18,7 +19,28 @@ from ce_tutor.quiz.variants import Variant, draw_variant, variant_seed
 #: ``record("", "hint", seed)`` when the learner asks for a hint (not for those a wrong answer unlocks).
 Recorder = Callable[[str, str, int], None]
 
+#: ``seed_for(index)``: the seed of variant ``index`` (by default :func:`variant_seed` of the learner's seed).
+SeedChooser = Callable[[int], int]
+#: Called as ``shown(seed)`` each time a variant is drawn for the learner to see.
+ShownHook = Callable[[int], None]
+
 _MISSES = frozenset({Verdict.WRONG, Verdict.MISCONCEPTION})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a learner fared with a quiz over the whole session (every variant they were shown).
+
+    ``tries`` counts recorded attempts, ``hints`` the hints unlocked, ``revealed`` whether a worked solution
+    was shown before the quiz was solved, and ``seconds`` how long the solved variant took from being shown
+    to the right answer (None when not solved). The review scheduler rates a quiz from this.
+    """
+
+    solved: bool
+    tries: int
+    hints: int
+    revealed: bool
+    seconds: float | None
 
 
 class QuizSession:
@@ -45,6 +67,9 @@ class QuizSession:
         variant_index: int = 0,
         max_attempts: int = 3,
         record: Recorder | None = None,
+        *,
+        seed_for: SeedChooser | None = None,
+        shown: ShownHook | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
@@ -54,6 +79,12 @@ class QuizSession:
         self._lesson_id = lesson_id
         self._learner_seed = learner_seed
         self._record = record
+        self._seed_for = seed_for
+        self._shown = shown
+        self._tries = 0
+        self._hints_used = 0
+        self._revealed = False
+        self._seconds: float | None = None
         self._start(variant_index)
 
     # -- state -----------------------------------------------------------------------------------------
@@ -88,6 +119,11 @@ class QuizSession:
     def last_feedback(self) -> Feedback | None:
         return self._last_feedback
 
+    @property
+    def outcome(self) -> Outcome:
+        """The whole session so far, over every variant shown (see :class:`Outcome`)."""
+        return Outcome(self._solved, self._tries, self._hints_used, self._revealed, self._seconds)
+
     # -- actions ---------------------------------------------------------------------------------------
     def submit(self, text: str) -> Feedback:
         """Grade ``text`` and update the state (see the class docstring for the rules)."""
@@ -98,6 +134,7 @@ class QuizSession:
             self._last_feedback = feedback
             return feedback
         self._attempts += 1
+        self._tries += 1
         feedback = self._follow_up(feedback)
         self._last_feedback = feedback
         self._emit(text, feedback.verdict.value)  # last, so the state is whole even if saving fails
@@ -116,6 +153,8 @@ class QuizSession:
             return None
         hint = self._variant.render(self.step.hints[len(self._hints)])
         self._hints.append(hint)
+        if not self._solved:
+            self._hints_used += 1
         return hint
 
     def solution(self) -> list[str]:
@@ -124,6 +163,7 @@ class QuizSession:
         newly_revealed = not self.finished
         self._solution_shown = True
         if newly_revealed:
+            self._revealed = True
             self._emit("", "revealed")
         return steps
 
@@ -134,25 +174,33 @@ class QuizSession:
 
     # -- internals -------------------------------------------------------------------------------------
     def _start(self, index: int) -> None:
-        seed = variant_seed(self._learner_seed, self._lesson_id, self.step.id, index)
+        if self._seed_for is not None:
+            seed = self._seed_for(index)
+        else:
+            seed = variant_seed(self._learner_seed, self._lesson_id, self.step.id, index)
         self._variant = draw_variant(self.step, self._lesson_env, self._lesson_id, seed, index)
+        self._shown_at = time.monotonic()
         self._attempts = 0
         self._misses = 0
         self._solved = False
         self._hints: list[str] = []
         self._solution_shown = False
         self._last_feedback: Feedback | None = None
+        if self._shown is not None:
+            self._shown(seed)
 
     def _follow_up(self, feedback: Feedback) -> Feedback:
         """Apply a counted attempt: solved, or a miss that unlocks a hint or reveals the solution."""
         if feedback.verdict is Verdict.CORRECT:
             self._solved = True
+            self._seconds = time.monotonic() - self._shown_at
         elif feedback.verdict in _MISSES:
             self._misses += 1
             if self._misses < self.max_attempts:
                 self._unlock_hint()
             else:
                 self._solution_shown = True
+                self._revealed = True
                 tries = f"{self._misses} tries" if self._misses > 1 else "one try"
                 message = f"{feedback.message} That was {tries}, so here is the worked solution."
                 return replace(feedback, message=message)

@@ -54,8 +54,10 @@ class Variant:
     values: Mapping[str, object]  #: the lesson's values, the quiz's params and derived values (as shown)
     prompt: str
     answer: float | None  #: numeric quizzes: the exact right answer
-    options: tuple[str, ...]  #: multiple choice: the rendered option texts
-    correct_options: frozenset[int]  #: multiple choice: 0-based indices of the correct options
+    options: tuple[str, ...]  #: multiple choice: the rendered option texts, in the order shown
+    correct_options: frozenset[int]  #: multiple choice: 0-based positions (as shown) of the correct options
+    #: multiple choice: ``order[k]`` is the index in the lesson file of the option shown at position k
+    order: tuple[int, ...] = ()
 
     def render(self, text: str) -> str:
         """Fill ``text`` with this variant's values; a broken placeholder becomes a note, never an error.
@@ -120,16 +122,33 @@ def draw_variant(
         raise ValueError(f"max_redraws must be 0 or more, got {max_redraws}")
     values = _values_meeting_requirements(step, lesson_env, random.Random(seed), max_redraws)
     choices = step.choices or []
+    order = option_order(seed, len(choices)) if step.shuffle else tuple(range(len(choices)))
     try:
         prompt = template.render(step.prompt, values)
-        options = tuple(template.render(option.text, values) for option in choices)
+        options = tuple(template.render(choices[i].text, values) for i in order)
     except template.TemplateError as exc:
         raise VariantError(f"cannot show the question: {exc}", values) from None
     answer = None if step.answer is None else number(step.answer, values, "the answer")
-    correct = frozenset(i for i, option in enumerate(choices) if _is_correct(option, i, values))
+    correct = frozenset(k for k, i in enumerate(order) if _is_correct(choices[i], i, values))
     if choices and not correct:
         raise VariantError("no option is correct", values)
-    return Variant(lesson_id, step.id, seed, index, MappingProxyType(values), prompt, answer, options, correct)
+    return Variant(
+        lesson_id, step.id, seed, index, MappingProxyType(values), prompt, answer, options, correct, order
+    )
+
+
+def option_order(seed: int, n: int) -> tuple[int, ...]:
+    """The order in which the ``n`` options of a variant are shown: a shuffle that ``seed`` decides.
+
+    Drawn from its own generator (so the values of a variant do not depend on its options), by
+    Fisher-Yates on ``random()`` alone, which is stable across Python versions.
+    """
+    rng = random.Random(f"ce-tutor options {seed}")
+    order = list(range(n))
+    for i in range(n - 1, 0, -1):
+        j = _below(i + 1, rng)
+        order[i], order[j] = order[j], order[i]
+    return tuple(order)
 
 
 def _is_correct(option: Option, index: int, values: Mapping[str, object]) -> bool:

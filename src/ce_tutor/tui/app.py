@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from ce_tutor.text import safe
 from ce_tutor.tui import AppOptions
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.screens.browser import BrowserScreen
@@ -21,6 +22,7 @@ from ce_tutor.tui.workarounds import stop_styles_cache_leak
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.timer import Timer
 
     from ce_tutor.lessons.catalog import Catalog
     from ce_tutor.tui.library import Library
@@ -57,6 +59,8 @@ class TutorApp(App[None]):
     CSS_PATH = ["app.tcss", "screens/browser.tcss"]
     TITLE = "ce-tutor"
     COMMANDS = App.COMMANDS | {tutor_commands}
+    #: Seconds between tries to save progress while it cannot be saved.
+    RETRY_SAVING_S = 5.0
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -71,7 +75,13 @@ class TutorApp(App[None]):
         self.options = options
         self._catalog = catalog
         self.library: Library | None = None
+        self._lessons_ready = False  # what a lesson needs has been imported (after the list is shown)
+        self._warm_started = False
+        self._pending_lesson: str | None = None  # a lesson chosen before then, opened as soon as it is
         self.crash_log: Path | None = None
+        #: Printed after the app has ended: how much progress could not be saved, if any.
+        self.exit_note: str | None = None
+        self._saving_retries: Timer | None = None
         self.browser = BrowserScreen()
         self._learner_known = False
         self._waiting: Catalog | None = None
@@ -82,8 +92,9 @@ class TutorApp(App[None]):
             self.theme = SIXTEEN_COLOUR_THEME
 
     def tell(self, message: str, title: str = "", severity: SeverityLevel = "information") -> None:
-        """A notification of plain text (file names and lesson text are not markup)."""
-        self.notify(message, title=title, severity=severity, markup=False,
+        """A notification of plain text (file names and lesson text are not markup, and their control
+        characters are shown as escapes: :func:`ce_tutor.text.safe`)."""
+        self.notify(safe(message), title=safe(title, one_line=True), severity=severity, markup=False,
                     timeout=3 if severity == "information" else 12)
 
     # -- start-up ----------------------------------------------------------------------------------------
@@ -95,7 +106,7 @@ class TutorApp(App[None]):
             from ce_tutor.tui.screens.who import WhoScreen
 
             self.push_screen(WhoScreen(self.options.class_dir, self.options.roster), self._signed_in)
-        self.call_after_refresh(self.run_worker, self._load, "load", thread=True)
+        self.run_worker(self._load, "load", thread=True)
 
     def _signed_in(self, learner: Learner | None) -> None:
         """A class session: the learner is known, so their progress can be opened."""
@@ -110,14 +121,30 @@ class TutorApp(App[None]):
             self.call_after_refresh(self._loaded, catalog)  # once the sign-in screen has gone
 
     def _load(self) -> Catalog:
+        """The lesson catalog (a worker thread): from the lesson cache, without numpy or the player."""
         from ce_tutor.tui.library import load_lessons
 
         return load_lessons(self.options, self._catalog)
+
+    def _warm(self) -> None:
+        """What a lesson needs (a worker thread, once the list is shown): numpy, plotext, the player."""
+        from ce_tutor.tui.library import warm_lessons
+
+        if self.library is not None:
+            warm_lessons(self.library.catalog)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name == "load" and event.state is WorkerState.SUCCESS:
             self._loaded(event.worker.result)
+        elif event.worker.name == "warm" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self._lessons_ready = True  # after an error, opening a lesson imports (and reports) it again
+            self.browser.opening(None)
+            if self.options.class_dir is not None:
+                self.call_after_refresh(_freeze_long_lived)
+            pending, self._pending_lesson = self._pending_lesson, None
+            if pending is not None:
+                self.open_lesson(pending)
 
     def _loaded(self, catalog: Catalog) -> None:
         from ce_tutor.tui.library import open_library
@@ -128,13 +155,18 @@ class TutorApp(App[None]):
             return
         library = open_library(catalog, self.options)
         self.library = library
-        for warning in library.warnings:
-            self.tell(warning, "Progress file", "warning")
+        if library.warnings:
+            self.tell("\n".join(library.warnings), "Progress file", "warning")
+        if library.store is not None:
+            library.store.on_saving_change = self._saving_changed
+            if library.store.not_saving is not None:
+                self._retry_saving_soon()
         if library.store_error:
             self.tell(library.store_error, "Progress will not be saved", "error")
         self.browser.library = library
-        if self.options.class_dir is not None:
-            self.call_after_refresh(_freeze_long_lived)
+        if self.options.review:
+            self.open_review()
+            return
         wanted = self.options.lesson
         if wanted is not None:
             self.open_lesson(wanted)
@@ -149,12 +181,66 @@ class TutorApp(App[None]):
                 if yes:
                     self.open_lesson(lesson.id)
 
-            self.push_screen(ResumeScreen(lesson.title, where), resume)
+            self.push_screen(ResumeScreen(safe(lesson.title, one_line=True), where), resume)
+
+    def _saving_changed(self, problem: str | None) -> None:
+        """Said once when progress stops being saved (the session goes on), and once when it works again."""
+        if problem is not None:
+            self.tell(problem, "Progress not saved", "error")
+            self._retry_saving_soon()
+        else:
+            self.tell("Everything you did is saved now.", "Progress saved again")
+
+    def _retry_saving_soon(self) -> None:
+        """While progress is not being saved, try again every few seconds, even if the learner is only
+        reading (each try waits at most :data:`ce_tutor.progress.RETRY_TIMEOUT_S` for a lock)."""
+        if self._saving_retries is not None:
+            return
+
+        def retry() -> None:
+            store = self.library.store if self.library is not None else None
+            if store is None or store.not_saving is None or store.retry():
+                if self._saving_retries is not None:
+                    self._saving_retries.stop()
+                self._saving_retries = None
+
+        self._saving_retries = self.set_interval(self.RETRY_SAVING_S, retry)
 
     # -- lessons -----------------------------------------------------------------------------------------
+    @on(BrowserScreen.ListShown)
+    def _list_shown(self) -> None:
+        """Only once the list is on the screen: what lessons need, in a worker (a thread that imports numpy
+        while the list is drawn would hold the GIL and delay it)."""
+        if not self._warm_started:  # once: the list is shown again after each lesson
+            self._warm_started = True
+            self.run_worker(self._warm, "warm", thread=True)
+
     @on(BrowserScreen.OpenLesson)
     def _open_from_browser(self, event: BrowserScreen.OpenLesson) -> None:
         self.open_lesson(event.lesson_id)
+
+    @on(BrowserScreen.OpenReview)
+    def _review_from_browser(self) -> None:
+        self.open_review()
+
+    def open_review(self) -> None:
+        """Review the due cards (from the lesson list, or at start-up with ``ce-tutor review``)."""
+        from ce_tutor.review.session import Review, nothing_due
+        from ce_tutor.tui.screens.review import ReviewScreen
+
+        library = self.library
+        if library is None or library.store is None:
+            return
+        review = Review(library.store, library.catalog, library.seed)
+        for gone in review.unavailable:
+            message = f"{gone.card.lesson_id}/{gone.card.quiz_id}: {gone.reason}."
+            self.tell("".join(c if c.isprintable() else "?" for c in message), "A card is left out", "warning")
+        if review.total == 0:
+            self.tell(nothing_due(library.store.next_due()), "Review")
+            return
+        while self.screen is not self.browser and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(ReviewScreen(review), lambda _: self.browser.refresh_lessons())
 
     def open_lesson(self, lesson_id: str) -> None:
         """Show a lesson in the player (from the browser, the palette, or at start-up)."""
@@ -163,6 +249,10 @@ class TutorApp(App[None]):
 
         library = self.library
         if library is None:
+            return
+        if not self._lessons_ready:  # chosen at once: say so, keep the keys working, and open it when ready
+            self._pending_lesson = lesson_id
+            self.browser.opening(library.title(lesson_id))
             return
         try:
             run = library.start(lesson_id)
@@ -177,6 +267,7 @@ class TutorApp(App[None]):
         if missing:
             names = ", ".join(library.title(r) for r in missing)
             self.tell(f"This lesson builds on {names}, which you have not finished yet.", "Heads up")
+        self.browser.completed(None)
         while self.screen is not self.browser and len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(PlayerScreen(run, ascii=self.options.ascii), self._lesson_closed)
@@ -185,9 +276,18 @@ class TutorApp(App[None]):
         """Back in the browser; after a finished lesson, the next one is highlighted."""
         if self.library is None or finished is None:
             return
-        self.tell(f"{self.library.title(finished)} ✓", "Lesson complete")
         ids = self.library.catalog.ids()
+        # said in the browser's own layout, not in a toast that would cover the next lesson's first plot
+        notice = f"✓ Lesson complete: {self.library.title(finished)}."
         following = ids[ids.index(finished) + 1] if finished in ids[:-1] else finished
+        if finished == ids[-1]:
+            still_open = [s for s in self.library.statuses() if not s.complete]
+            if still_open:
+                notice += f" That was the last lesson; still open: {'; '.join(s.title for s in still_open)}."
+                following = still_open[0].id  # highlighted, so that Enter opens it
+            else:
+                notice += " That was the last lesson, and you have finished them all. Well done!"
+        self.browser.completed(notice)
         self.browser.refresh_lessons(select=following)
 
     def reset_progress(self, lesson_id: str | None) -> None:
@@ -201,11 +301,17 @@ class TutorApp(App[None]):
 
         def reset(yes: bool | None) -> None:
             if yes:
-                library.reset(lesson_id)
+                from ce_tutor.progress import ProgressError
+
+                try:
+                    library.reset(lesson_id)
+                except ProgressError as exc:
+                    self.tell(str(exc), "Nothing was reset", "error")
+                    return
                 self.browser.refresh_lessons()
                 self.tell(f"Forgot {what}.", "Progress reset")
 
-        self.push_screen(ConfirmScreen(f"Forget {what}? This cannot be undone.", "Reset"), reset)
+        self.push_screen(ConfirmScreen(safe(f"Forget {what}? This cannot be undone."), "Reset"), reset)
 
     # -- actions -----------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -230,7 +336,12 @@ class TutorApp(App[None]):
 
     def on_unmount(self) -> None:
         if self.library is not None:
+            if self.library.store is not None:  # what could not be saved is told after the screen is restored
+                self.library.store.on_saving_change = self._unsaved_at_exit
             self.library.close()
+
+    def _unsaved_at_exit(self, problem: str | None) -> None:
+        self.exit_note = problem
 
     # -- unexpected errors -------------------------------------------------------------------------------
     def _handle_exception(self, error: Exception) -> None:

@@ -1,4 +1,4 @@
-"""The app's commands in Textual's command palette (ctrl+p): open a lesson, reset progress, switch theme."""
+"""The app's commands in Textual's command palette (ctrl+p): review, open a lesson, reset progress, switch theme."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ class TutorCommands(Provider):
         library = self.tutor.library
         if library is None:
             return
+        yield ("Review due quizzes", "The quizzes that are due, with fresh numbers (spaced review)",
+               self.tutor.open_review)
         for lf in library.catalog.lessons:
             lesson = lf.lesson
             yield f"Open lesson: {lesson.title}", lesson.summary, partial(self.tutor.open_lesson, lesson.id)

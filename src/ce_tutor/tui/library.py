@@ -1,7 +1,7 @@
 """What the app knows once it has loaded: the lesson catalog, the progress store and the quiz seed.
 
-:func:`load_lessons` runs in a worker thread after the first frame, so the heavy imports it triggers
-(numpy, plotext) never delay start-up. Lessons are read from the lesson cache; those not in it yet are
+:func:`load_lessons` runs in a worker thread after the first frame and imports only what the lesson list
+needs; :func:`warm_lessons` imports the rest (numpy, plotext, the player) in another once the list is shown. Lessons are read from the lesson cache; those not in it yet are
 validated by a child process, so that YAML and pydantic never enter the app.
 """
 
@@ -28,6 +28,7 @@ class LessonStatus:
     progress: LessonProgress | None
     next_up: bool
     missing: tuple[str, ...]  # ids of required lessons not done yet
+    missing_titles: tuple[str, ...] = ()  # their titles, as a learner reads them
 
     @property
     def id(self) -> str:
@@ -67,7 +68,8 @@ class Library:
             missing = tuple(r for r in lesson.requires if r not in done)
             is_next = not next_found and lesson.id not in done and not missing
             next_found = next_found or is_next
-            rows.append(LessonStatus(number, lf, saved.get(lesson.id), is_next, missing))
+            titles = tuple(self.title(r) for r in missing)
+            rows.append(LessonStatus(number, lf, saved.get(lesson.id), is_next, missing, titles))
         return rows
 
     def title(self, lesson_id: str) -> str:
@@ -94,6 +96,10 @@ class Library:
             raise KeyError(lesson_id)
         return LessonRun(lf.lesson, lesson_env(lf), store=self.store, learner_seed=self.seed)
 
+    def due_count(self) -> int:
+        """How many review cards are due now (one SQL count: py-fsrs is not needed for it)."""
+        return self.store.due_count() if self.store is not None else 0
+
     def reset(self, lesson_id: str | None) -> None:
         if self.store is not None:
             self.store.reset(lesson_id)
@@ -116,13 +122,23 @@ def read_catalog(options: AppOptions) -> Catalog:
 
 
 def load_lessons(options: AppOptions, catalog: Catalog | None = None) -> Catalog:
-    """Load the lesson catalog, unless it was read already (in a worker thread), and warm the imports of
-    the lesson player."""
-    if catalog is None:
-        catalog = read_catalog(options)
-    import ce_tutor.tui.screens.player  # noqa: F401 - so that the first lesson opens at once
+    """The lesson catalog, unless it was read already (in a worker thread). Only what the lesson list
+    needs is imported: no numpy, no plotext, no player (see :func:`warm_lessons`)."""
+    return catalog if catalog is not None else read_catalog(options)
 
-    return catalog
+
+def warm_lessons(catalog: Catalog) -> None:
+    """Import what a lesson needs and compute each lesson's values (in a worker thread, once the list is
+    shown), so that a lesson opens at once. A lesson whose values fail is left to report it when opened."""
+    import ce_tutor.tui.screens.player  # noqa: F401 - numpy, plotext, Markdown and the step widgets
+    from ce_tutor.lessons.catalog import lesson_env
+    from ce_tutor.lessons.problems import LessonLoadError
+
+    for lf in catalog.lessons:
+        try:
+            lesson_env(lf)
+        except LessonLoadError:
+            pass
 
 
 def open_library(catalog: Catalog, options: AppOptions) -> Library:

@@ -12,9 +12,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import OptionList, Static
 
+from ce_tutor.text import safe
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.widgets.footer import TutorFooter
-from ce_tutor.tui.widgets.lesson_list import LessonList
+from ce_tutor.tui.widgets.lesson_list import REVIEW_ROW, LessonList
 
 if TYPE_CHECKING:
     from ce_tutor.tui.library import LessonStatus, Library
@@ -35,15 +36,15 @@ class LessonDetails(Static):
             return
         lesson = status.file.lesson
         text = Text()
-        text.append(lesson.title, style="bold")
+        text.append(safe(lesson.title, one_line=True), style="bold")
         steps = f"{len(lesson.steps)} step{'s' * (len(lesson.steps) != 1)}"
         if status.complete:
             text.append(f"\n{steps} · done. Enter to go through it again.")
-        elif status.progress is not None and status.progress.last_visited is not None:
+        elif status.progress is not None:
             text.append(f"\n{steps} · you are at step {status.progress.current_step + 1}. Enter to resume.")
         else:
             text.append(f"\n{steps} · Enter to start.")
-        text.append(f"\n\n{lesson.summary}")
+        text.append(f"\n\n{safe(lesson.summary)}")
         if status.missing:
             names = ", ".join(self.library.title(r) for r in status.missing)
             text.append(f"\nBuilds on {names}, not done yet: you can open it anyway.", style="italic")
@@ -55,6 +56,9 @@ class BrowserScreen(TutorScreen[None]):
 
     AUTO_FOCUS = "#lessons"
 
+    class ListShown(Message):
+        """The lesson list has been painted (so the app may now load, in the background, what lessons need)."""
+
     class OpenLesson(Message):
         """The learner chose a lesson."""
 
@@ -62,12 +66,31 @@ class BrowserScreen(TutorScreen[None]):
             super().__init__()
             self.lesson_id = lesson_id
 
+    class OpenReview(Message):
+        """The learner chose the "Review: N due" row."""
+
     library: reactive[Library | None] = reactive(None, init=False)
+    _tally = ""
+    _opening: str | None = None
+
+    def completed(self, notice: str | None) -> None:
+        """Show ``notice`` (a lesson just finished) above the list, where it covers nothing; None hides it."""
+        if self.is_mounted:
+            line = self.query_one("#completed", Static)
+            line.update(notice or "")
+            line.display = bool(notice)
+
+    def opening(self, title: str | None) -> None:
+        """Say that lesson ``title`` is opening (chosen before what lessons need was ready); None: done."""
+        self._opening = title
+        if self.is_mounted:
+            self.query_one("#tally", Static).update(f"Opening {title}…" if title else self._tally)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="masthead"):
             yield Static("[b]ce-tutor[/b]  cross-entropy, step by step")
             yield Static(id="tally")
+        yield Static(id="completed", markup=False)
         yield Static("Loading lessons…", id="loading")
         yield TutorFooter(compact=True)
 
@@ -78,9 +101,10 @@ class BrowserScreen(TutorScreen[None]):
         lessons = LessonList(id="lessons")
         widgets = [lessons, LessonDetails(library, id="details")]
         if library.store_error:
-            widgets.insert(0, Static(f"Progress will not be saved: {library.store_error}", id="store-error"))
+            widgets.insert(0, Static(f"Progress will not be saved: {safe(library.store_error)}", id="store-error",
+                                     markup=False))
         if library.catalog.problems:
-            problems = "\n".join(str(p) for p in library.catalog.problems)
+            problems = "\n".join(safe(p) for p in library.catalog.problems)
             notice = VerticalScroll(Static(problems, markup=False), id="problems")
             notice.border_title = "Some lesson files have problems (these lessons are left out)"
             widgets.append(notice)
@@ -91,6 +115,7 @@ class BrowserScreen(TutorScreen[None]):
         self.refresh_lessons()
         if library.catalog.lessons:
             self.focus_soon(lessons)
+        self.call_after_refresh(self.post_message, self.ListShown())
 
     def refresh_lessons(self, select: str | None = None) -> None:
         """Show current progress (after a lesson, a reset), highlighting ``select`` if given."""
@@ -100,9 +125,11 @@ class BrowserScreen(TutorScreen[None]):
             return
         statuses = self.library.statuses()
         done = sum(s.complete for s in statuses)
-        self.query_one("#tally", Static).update(f"{done} of {len(statuses)} lessons done")
+        self._tally = f"{done} of {len(statuses)} lessons done"
+        if self._opening is None:
+            self.query_one("#tally", Static).update(self._tally)
         lessons = self.query_one(LessonList)
-        lessons.show(statuses, select)
+        lessons.show(statuses, select, due=self.library.due_count())
         self._show_details()
 
     def on_screen_resume(self) -> None:
@@ -115,9 +142,15 @@ class BrowserScreen(TutorScreen[None]):
         lessons = self.query_one(LessonList)
         option = lessons.highlighted_option
         by_id = {s.id: s for s in lessons.statuses}
-        self.query_one(LessonDetails).status = by_id.get(option.id) if option and option.id else None
+        details = self.query_one(LessonDetails)
+        details.status = by_id.get(option.id) if option and option.id else None
+        if option is not None and option.id == REVIEW_ROW:
+            details.update(f"{lessons.due} quiz{'zes' * (lessons.due != 1)} due for review, each with numbers "
+                           "you have not seen. Enter to start.")
 
     @on(OptionList.OptionSelected, "#lessons")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
+        if event.option.id == REVIEW_ROW:
+            self.post_message(self.OpenReview())
+        elif event.option.id:
             self.post_message(self.OpenLesson(event.option.id))

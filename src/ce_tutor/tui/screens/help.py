@@ -17,7 +17,7 @@ Section = tuple[str, tuple[tuple[str, str], ...]]
 LEFT: tuple[Section, ...] = (
     ("Everywhere", (
         ("?", "this help"),
-        ("ctrl+p", "commands: open a lesson, reset progress, theme"),
+        ("ctrl+p", "commands: review, open a lesson, reset progress, theme"),
         ("ctrl+q", "quit (ctrl+c too); progress is always saved"),
     )),
     ("Lesson list", (
@@ -30,6 +30,10 @@ LEFT: tuple[Section, ...] = (
         ("Esc", "back to the lesson list"),
         ("↑ ↓", "scroll a long text (PgUp PgDn too)"),
     )),
+    ("Review (first row of the list)", (
+        ("n", "next quiz; skips an unfinished one"),
+        ("Esc", "back to the lesson list"),
+    )),
 )
 RIGHT: tuple[Section, ...] = (
     ("Explorers", (
@@ -40,11 +44,11 @@ RIGHT: tuple[Section, ...] = (
         ("Home End", "scroll, when the terminal is short"),
     )),
     ("Quizzes", (
-        ("Enter", "check your answer"),
+        ("Enter", "into the answer box (Tab too), then check"),
         ("ctrl+t", "a hint"),
         ("ctrl+o", "the worked solution"),
         ("ctrl+r", "new numbers"),
-        ("Esc", "leave the answer box, so that n and p work (Tab goes back)"),
+        ("Esc", "leave the box, so that n and p work"),
     )),
 )
 

@@ -12,7 +12,6 @@ from textual.widgets import Input
 
 from ce_tutor.tui.screens.base import TutorScreen
 from ce_tutor.tui.widgets.footer import TutorFooter
-from ce_tutor.tui.widgets.quiz import QuizView
 from ce_tutor.tui.widgets.step_header import StepHeader
 from ce_tutor.tui.widgets.steps import step_view
 
@@ -58,7 +57,9 @@ class PlayerScreen(TutorScreen[str | None]):
         await body.remove_children()
         view = step_view(run, ascii=self.ascii)
         await body.mount(view)
-        self.focus_soon(view.answer_box if isinstance(view, QuizView) and not view.session.solved else view)
+        # A quiz's answer box takes focus only when the learner moves into it (Enter or Tab): n pressed
+        # quickly through the steps must move on, never type "nn" into the box.
+        self.focus_soon(view)
         # The old step's widgets are cyclic garbage (each knows its parent), which only a full collection
         # frees, and Python runs one only after many thousand new objects have survived: freeing them here,
         # once the new step is painted, keeps the peak RSS of a lesson about 3 MiB lower.

@@ -54,10 +54,10 @@ class ParamRow(Widget):
             super().__init__()
             self.row = row
 
-    def __init__(self, param: Param, label_width: int, number_width: int) -> None:
+    def __init__(self, param: Param, bounds: tuple[float, float], label_width: int, number_width: int) -> None:
         super().__init__()
         self.label = param.label or param.name
-        self.low, self.high = param.min, param.max
+        self.low, self.high = bounds
         self.places = decimals(param.step)
         self.label_width, self.number_width = label_width, number_width
 
@@ -133,11 +133,14 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
         if self._text:
             yield LessonMarkdown(self._text)
         params = self.explorer.params
+        bounds = [self._bounds(p) for p in params]
         label_width = max(len(p.label or p.name) for p in params)
-        number_width = max(len(format_number(x, decimals(p.step))) for p in params for x in (p.min, p.max))
+        number_width = max(
+            len(format_number(x, decimals(p.step))) for p, ends in zip(params, bounds, strict=True) for x in ends
+        )
         with Vertical(id="params"):
-            for param in params:
-                yield ParamRow(param, label_width, number_width)
+            for param, ends in zip(params, bounds, strict=True):
+                yield ParamRow(param, ends, label_width, number_width)
         with Vertical(id="lines"):
             for _ in range(max(1, len(self.explorer.step.show))):  # one widget a line (a problem needs one)
                 yield Static(markup=False)
@@ -151,6 +154,10 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
     def show_values(self) -> None:
         """Push the explorer's current values down to the rows, the lines and the plot."""
         for row, param in zip(self.query(ParamRow), self.explorer.params, strict=True):
+            ends = self._bounds(param)
+            if ends != (row.low, row.high):
+                row.low, row.high = ends
+                row.refresh()
             row.value = self.explorer.values[param.name]
         try:
             lines, text = self.explorer.lines(), self.explorer.text()
@@ -168,6 +175,15 @@ class ExplorerView(VerticalScroll, inherit_bindings=False):
             self.query_one(LessonMarkdown).update(text)
         for plot in self.query(LessonPlot):
             plot.recompute()
+
+    def _bounds(self, param: Param) -> tuple[float, float]:
+        """The param's range now (it may follow other params); its start and value if it cannot be computed
+        (the lines then say what is wrong)."""
+        try:
+            return self.explorer.bounds(param.name)
+        except ValueError:
+            value = self.explorer.values[param.name]
+            return (min(value, param.value), max(value, param.value) + param.step)
 
     def watch_selected(self, selected: int) -> None:
         for i, row in enumerate(self.query(ParamRow)):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
+from ce_tutor.text import safe
 from ce_tutor.tui.widgets.markdown import LessonMarkdown
 
 if TYPE_CHECKING:
@@ -27,10 +29,28 @@ VERDICT_LABELS = {
 }
 
 
+def reflow(text: str) -> str:
+    """Lesson text as prose: the line breaks of its YAML joined, blank lines kept as paragraph breaks, so
+    that the widget wraps it to its own width."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(part.split()) for part in paragraphs)
+
+
+#: Keys that keep their meaning while the answer box is not focused (the steps' keys and help).
+NOT_TYPED = frozenset("np?")
+
+
 class AnswerInput(Input):
     """The answer box; Enter checks the answer."""
 
     BINDINGS = [Binding("enter", "submit", "Check")]
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """Before Input's own handler (Textual calls a subclass's first) inserts a paste's first line: its
+        control characters are made escapes (a pasted ESC would otherwise be drawn, and obeyed, by the
+        terminal)."""
+        lines = event.text.splitlines()
+        event.text = safe(lines[0], one_line=True) if lines else ""
 
 
 class FeedbackPanel(Static):
@@ -54,7 +74,7 @@ class FeedbackPanel(Static):
         verdict = str(feedback.verdict)
         self.add_class(f"-{verdict}")
         self.border_title = VERDICT_LABELS.get(verdict, verdict)
-        message = feedback.message
+        message = reflow(feedback.message)
         if verdict == "correct":
             message += "\nPress n for the next step."
         elif not feedback.counts_as_attempt:
@@ -77,7 +97,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
     """
 
     BINDINGS = [
-        Binding("enter", "answer", "Answer", show=False),
+        Binding("enter", "answer", "Answer"),  # into the answer box (so does Tab)
         Binding("ctrl+t", "hint", "Hint"),
         Binding("ctrl+o", "solution", "Solution"),
         Binding("ctrl+r", "new_variant", "New numbers"),
@@ -91,6 +111,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
     def __init__(self, session: QuizSession) -> None:
         super().__init__()
         self.session = session
+        self._typed_ahead = False
 
     def compose(self) -> ComposeResult:
         yield LessonMarkdown(id="prompt")
@@ -129,7 +150,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         self.query_one(FeedbackPanel).feedback = session.last_feedback
         hints = self.query_one("#hints", Static)
         hints.set_class(bool(session.hints_shown), "-shown")
-        hints.update("\n".join(f"Hint {i}: {hint}" for i, hint in enumerate(session.hints_shown, 1)))
+        hints.update("\n".join(f"Hint {i}: {reflow(hint)}" for i, hint in enumerate(session.hints_shown, 1)))
         solution = self.query_one("#solution", Static)
         solution.set_class(session.solution_shown, "-shown")
         if session.solution_shown:
@@ -139,6 +160,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
 
     @on(Input.Submitted, "#answer")
     def _submitted(self, event: Input.Submitted) -> None:
+        self._typed_ahead = False
         if not event.value.strip():
             return
         feedback = self.session.submit(event.value)
@@ -147,9 +169,27 @@ class QuizView(VerticalScroll, inherit_bindings=False):
             self.focus()
         self.call_after_refresh(self.scroll_to_widget, self.query_one(FeedbackPanel))
 
+    def on_key(self, event: events.Key) -> None:
+        """A character typed before the answer box has taken focus (right after Enter or Tab, or with no
+        Enter at all) goes into the box, which takes focus: nothing typed is lost. n and p, the steps'
+        keys, and ? are never typed in this way."""
+        box = self.answer_box
+        if box.has_focus or not event.is_printable or event.character in NOT_TYPED or self.session.solved:
+            return
+        event.stop()
+        event.prevent_default()
+        box.insert_text_at_cursor(event.character or "")
+        self._typed_ahead = True  # so that an Enter that follows before the box has focus checks it
+        box.focus()
+
     # -- actions -----------------------------------------------------------------------------------------
-    def action_answer(self) -> None:
-        self.answer_box.focus()
+    async def action_answer(self) -> None:
+        """Enter: into the answer box; if an answer was typed ahead (faster than the focus moved), check it."""
+        box = self.answer_box
+        box.focus()
+        if self._typed_ahead:
+            self._typed_ahead = False
+            await box.action_submit()
 
     def action_hint(self) -> None:
         hint = self.session.hint()
@@ -169,6 +209,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         self.answer_box.focus()
 
     def action_leave_box(self) -> None:
+        self._typed_ahead = False
         self.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

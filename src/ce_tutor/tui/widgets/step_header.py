@@ -8,6 +8,8 @@ from textual.app import RenderResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ce_tutor.text import safe
+
 from ce_tutor.tui.colors import theme_color
 
 BAR_WIDTH = 12
@@ -34,6 +36,6 @@ class StepHeader(Widget):
         grid = Table.grid(expand=True, padding=(0, 0, 0, 2))
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(justify="right", no_wrap=True)
-        grid.add_row(Text(self.lesson, style="bold"), position)
-        grid.add_row(Text(self.step_title, style=f"bold {theme_color(self.app, 'text-accent')}"), "")
+        grid.add_row(Text(safe(self.lesson, one_line=True), style="bold"), position)
+        grid.add_row(Text(safe(self.step_title, one_line=True), style=f"bold {theme_color(self.app, 'text-accent')}"), "")
         return grid
