@@ -157,6 +157,25 @@ class Tab:
         await self.wait_for("Welcome to ce-tutor")
         await self.press(name + "\r", "lessons done")
 
+    async def go_to_step(self, wanted: int, steps: int = 12) -> None:
+        """From wherever the lesson is (another tab of the same learner may have moved it on), step to
+        ``wanted`` with n and p."""
+        while True:
+            shown = re.findall(rf"step (\d+)/{steps}", self.text)
+            assert shown, "not in a lesson"
+            now = int(shown[-1])
+            if now == wanted:
+                return
+            await self.press("n" if now < wanted else "p", f"step {now + (1 if now < wanted else -1)}/{steps}")
+
+    async def answer_quiz_at(self, step: int, answer: str) -> str:
+        """Open Softmax (or resume it), go to the quiz at ``step`` and answer it; the verdict's title."""
+        await self.press("\r", "esc Lessons")  # the lesson's footer: it is open
+        await self.go_to_step(step)
+        await self.wait_for("Your answer")
+        await self.press("\r", "Leave box")
+        return await self.press(answer + "\r", "Correct", "Not right", "Close", "Not quite")
+
     async def answer_first_quiz(self, answer: str = "0.5") -> str:
         """Open Softmax, go to its first quiz (step 9) and answer it; the verdict's title."""
         await self.press("\r", "step 1/12")
