@@ -19,11 +19,12 @@ from pathlib import Path
 from ce_tutor import __version__
 from ce_tutor.text import escape_json, safe
 
-COMMANDS = ("list", "check", "schema", "progress", "reset", "export", "review")
-_TAKES_VALUE = ("--lessons", "--data-dir", "--seed", "--theme", "-o", "--output", "--variants")
+COMMANDS = ("list", "check", "schema", "progress", "reset", "export", "review", "serve", "class")
+_TAKES_VALUE = ("--lessons", "--data-dir", "--seed", "--theme", "-o", "--output", "--variants", "--class-session",
+                "--roster")
 
 USAGE = """ce-tutor [options] [LESSON]
-       ce-tutor {list,check,schema,progress,reset,export,review} [options]"""
+       ce-tutor {list,check,schema,progress,reset,export,review,serve,class} [options]"""
 
 EPILOG = """commands:
   (none)      open the tutor (the plain-text mode when stdin or stdout is not a terminal)
@@ -34,6 +35,8 @@ EPILOG = """commands:
   reset       forget progress (of one lesson, or of all)
   export      write your progress as JSON, for a teacher
   review      review the quizzes that are due, with fresh numbers (--list: what is due when)
+  serve       serve the tutor to a class in web browsers, a learner per tab
+  class       class report DIR: the gradebook of a served class
 
 environment:
   CE_TUTOR_HOME     where progress is kept (like --data-dir)
@@ -93,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ascii", action="store_true", help="draw plots with plain ASCII characters")
     run.add_argument("--no-charts", action="store_true",
                      help="plain mode: describe plots in words only, without text charts (also CE_TUTOR_CHARTS=0)")
+    # What `ce-tutor serve` starts in each browser tab: the app asks who the learner is first.
+    run.add_argument("--class-session", metavar="DIR", type=_path, help=argparse.SUPPRESS)
+    run.add_argument("--roster", metavar="FILE", type=_path, help=argparse.SUPPRESS)
 
     p = sub.add_parser("list", prog="ce-tutor list", help="list the lessons")
     _add_common(p, suppress=True)
@@ -128,7 +134,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, metavar="N", help="draw review variants from seed N")
     p.add_argument("--theme", metavar="NAME", help="the app's colour theme (e.g. textual-dark, nord)")
     p.add_argument("--ascii", action="store_true", help="draw plots with plain ASCII characters")
+
+    _add_class_commands(sub)
     return parser
+
+
+def _add_class_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", prog="ce-tutor serve", help="serve the tutor to a class in web browsers",
+                       description="Serve the tutor to web browsers: each tab asks who the learner is, and "
+                                   "each learner's progress is kept in the class folder.")
+    _add_common(p, suppress=True)
+    p.add_argument("--class", dest="class_dir", metavar="DIR", type=_path, required=True,
+                   help="the class folder (made if missing): learners' progress and the class's quiz seed")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for all)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--roster", metavar="FILE", type=_path,
+                   help="only these learners: one per line, a name and a join code ('Ada Lovelace, k7f2q9')")
+    p.add_argument("--max-learners", type=int, metavar="N", help="at most N browser tabs at once")
+    p.add_argument("--idle-minutes", type=float, default=30.0, metavar="M",
+                   help="end a tab after M minutes without a key press (default 30); progress is kept")
+
+    p = sub.add_parser("class", prog="ce-tutor class", help="the gradebook of a served class")
+    _add_common(p, suppress=True)
+    what = p.add_subparsers(dest="class_command", metavar="report", parser_class=_Parser, required=True)
+    r = what.add_parser("report", prog="ce-tutor class report",
+                        help="one row per learner and lesson, as a table, CSV or JSON")
+    _add_common(r, suppress=True)
+    r.add_argument("class_dir", metavar="DIR", type=_path, help="the class folder given to 'ce-tutor serve'")
+    r.add_argument("--csv", metavar="FILE", type=_path,
+                   help="write the gradebook to FILE as CSV (UTF-8), instead of printing the table")
+    r.add_argument("--json", metavar="FILE", type=_path,
+                   help="write the gradebook to FILE as JSON, instead of printing the table")
 
 
 def _route(argv: Sequence[str]) -> list[str]:
@@ -435,8 +472,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         return 0
     from ce_tutor.review.session import Review, nothing_due
 
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    plain = args.plain or not interactive or os.environ.get("TERM") == "dumb"
+    web = bool(os.environ.get("TEXTUAL_DRIVER"))  # under `textual serve`: the app, although pipes
+    interactive = web or (sys.stdin.isatty() and sys.stdout.isatty() and os.environ.get("TERM") != "dumb")
+    plain = args.plain or not interactive
     with _store(args) as store:
         if store.due_count() == 0:
             print(nothing_due(store.next_due()))
@@ -465,8 +503,13 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    if args.plain or not interactive or os.environ.get("TERM") == "dumb":
+    # Under `textual serve` or `ce-tutor serve` the app talks to a browser through pipes: TEXTUAL_DRIVER
+    # names the driver that does, so the app runs although stdin and stdout are not terminals.
+    web = bool(os.environ.get("TEXTUAL_DRIVER"))
+    interactive = web or (sys.stdin.isatty() and sys.stdout.isatty() and os.environ.get("TERM") != "dumb")
+    if args.class_session is not None:
+        return _class_session(args, interactive)
+    if args.plain or not interactive:
         from ce_tutor.plain import run_plain
 
         return run_plain(args)
@@ -478,7 +521,64 @@ def cmd_open(args: argparse.Namespace) -> int:
                           seed=args.seed, theme=args.theme, ascii=args.ascii, lesson=args.lesson))
 
 
+def _class_session(args: argparse.Namespace, interactive: bool) -> int:
+    """One browser tab of `ce-tutor serve`: the app, asking who the learner is first."""
+    if not interactive or args.plain:
+        raise UsageError("ce-tutor: a class session runs in 'ce-tutor serve' (or a terminal), not in plain mode")
+    from ce_tutor.lessons.catalog import lesson_dirs
+    from ce_tutor.tui import AppOptions, run
+
+    return run(AppOptions(lesson_dirs=lesson_dirs(extra=args.lessons), theme=args.theme, ascii=args.ascii,
+                          class_dir=args.class_session.resolve(),
+                          roster=args.roster.resolve() if args.roster else None))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ce_tutor.serve import ServeOptions, serve
+
+    if getattr(args, "data_dir", None) is not None:
+        raise UsageError("ce-tutor serve: each learner's progress is kept in the class folder; "
+                         "--data-dir does not apply (use --class DIR)")
+    if not 1 <= args.port <= 65535:
+        raise UsageError("ce-tutor serve: --port must be from 1 to 65535")
+    if args.max_learners is not None and args.max_learners < 1:
+        raise UsageError("ce-tutor serve: --max-learners must be at least 1")
+    if not 0 < args.idle_minutes <= 7 * 24 * 60:
+        raise UsageError("ce-tutor serve: --idle-minutes must be more than 0 and at most a week (10080)")
+    return serve(ServeOptions(class_dir=args.class_dir, host=args.host, port=args.port, roster=args.roster,
+                              max_learners=args.max_learners, idle_seconds=args.idle_minutes * 60,
+                              lessons=list(args.lessons)))
+
+
+def cmd_class(args: argparse.Namespace) -> int:
+    from ce_tutor.classroom import ClassError
+    from ce_tutor.classroom.report import gradebook, table, write_csv, write_json
+
+    try:
+        book = gradebook(args.class_dir, _catalog(args))
+    except ClassError as exc:
+        print(f"ce-tutor class report: {exc}", file=sys.stderr)
+        return 1
+    for problem in book.problems:
+        print(f"ce-tutor class report: skipped {problem}", file=sys.stderr)
+    status = 0
+    for path, write in ((args.csv, write_csv), (args.json, write_json)):
+        if path is None:
+            continue
+        try:
+            write(book, path)
+        except OSError as exc:
+            print(f"ce-tutor class report: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+            status = 1
+        else:
+            print(f"Gradebook written to {path}.", file=sys.stderr)
+    if args.csv is None and args.json is None:
+        print(table(book))
+    return status
+
+
 COMMAND_TABLE: dict[str, Callable[[argparse.Namespace], int]] = {
     "open": cmd_open, "list": cmd_list, "check": cmd_check, "schema": cmd_schema,
     "progress": cmd_progress, "reset": cmd_reset, "export": cmd_export, "review": cmd_review,
+    "serve": cmd_serve, "class": cmd_class,
 }

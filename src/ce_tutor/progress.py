@@ -67,6 +67,7 @@ BUSY_TIMEOUT_S = 5.0
 #: How long each retry waits for a lock while progress is not being saved (short: the UI thread waits).
 RETRY_TIMEOUT_S = 0.05
 CORRECT = "correct"
+HINT = "hint"  # the verdict of a row that records a hint the learner asked for
 #: At most this many damaged rows of one table are named one by one in the warnings.
 DAMAGE_NAMED = 5
 
@@ -429,9 +430,12 @@ class ProgressStore:
         )
 
     def quiz_stats(self, lesson_id: str | None = None) -> list[QuizStats]:
-        """Attempt and ``"correct"`` counts per quiz, sorted by lesson then quiz."""
+        """Attempt and ``"correct"`` counts per quiz, sorted by lesson then quiz (asked-for hints, recorded
+        with the verdict ``"hint"``, are not attempts)."""
         counts: dict[tuple[str, str], list[int]] = {}
         for a in self.attempts(lesson_id):
+            if a.verdict == HINT:
+                continue
             count = counts.setdefault((a.lesson_id, a.quiz_id), [0, 0])
             count[0] += 1
             count[1] += a.verdict == CORRECT

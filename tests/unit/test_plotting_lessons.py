@@ -35,12 +35,32 @@ def shipped_plots():
                 yield f"{lesson.id}-{n}", compute_plot(step.plot, env, max_points=76)
             elif isinstance(step, ExploreStep) and step.plot is not None:
                 explorer = Explorer(step, env)
-                corners = itertools.product(*[(p.min, p.value, p.max) for p in step.params])
-                for corner in corners:
-                    for param, value in zip(step.params, corner, strict=True):
-                        explorer.set(param.name, value)
-                    label = ",".join(f"{p.name}={v:g}" for p, v in zip(step.params, corner, strict=True))
+                for corner in itertools.product(*[_settings(p) for p in step.params]):
+                    for param, setting in zip(step.params, corner, strict=True):
+                        _apply(explorer, param, setting)
+                    label = ",".join(f"{p.name}={s}" for p, s in zip(step.params, corner, strict=True))
                     yield f"{lesson.id}-{n}[{label}]", explorer.plot(max_points=76)
+
+
+def _settings(param) -> list[str]:
+    """Where a slider goes: its minimum, its start and its maximum (each at the range it has then). A
+    distribution: its start, and each class in turn at 1 (the others rescaled towards 0)."""
+    if hasattr(param, "distribution"):
+        return ["start", *(f"{i}=1" for i in range(len(param.distribution)))]
+    return ["min", "start", "max"]
+
+
+def _apply(explorer: Explorer, param, setting: str) -> None:
+    if hasattr(param, "distribution"):
+        sliders = param.sliders
+        if setting == "start":
+            for slider in sliders:
+                explorer.set(slider.name, slider.value)
+        else:
+            explorer.set(sliders[int(setting.split("=")[0])].name, 1.0)
+        return
+    low, high = explorer.bounds(param.name)  # a range may follow the other params
+    explorer.set(param.name, {"min": low, "start": param.value, "max": high}[setting])
 
 
 PLOTS = list(shipped_plots())

@@ -223,3 +223,14 @@ def test_seed_for_and_shown_hooks() -> None:
     assert s.variant.seed == 1000
     s.new_variant()
     assert s.variant.seed == 1001 and shown == [1000, 1001]
+
+
+def test_a_hint_asked_for_is_recorded_but_one_a_miss_unlocks_is_not() -> None:
+    s, recorded = session()
+    s.submit("100")  # unlocks hint 1 by itself
+    assert [verdict for _, verdict, _ in recorded] == ["wrong"]
+    assert s.hint() == f"Work out -ln({s.variant.values['p']:g})."
+    assert recorded[-1] == ("", "hint", s.variant.seed)
+    assert s.hint() is None and len(recorded) == 2  # no hint left: nothing recorded
+    s.submit(right(s))
+    assert [verdict for _, verdict, _ in recorded] == ["wrong", "hint", "correct"]

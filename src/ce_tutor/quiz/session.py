@@ -14,8 +14,9 @@ from ce_tutor.lessons.schema import QuizStep
 from ce_tutor.quiz.grading import Feedback, Verdict, format_answer, grade
 from ce_tutor.quiz.variants import Variant, VariantError, draw_variant, variant_seed
 
-#: Called as ``record(answer, verdict, seed)`` for every graded attempt, and as
-#: ``record("", "revealed", seed)`` when the learner asks for the solution before solving the quiz.
+#: Called as ``record(answer, verdict, seed)`` for every graded attempt, as
+#: ``record("", "revealed", seed)`` when the learner asks for the solution before solving the quiz, and as
+#: ``record("", "hint", seed)`` when the learner asks for a hint (not for those a wrong answer unlocks).
 Recorder = Callable[[str, str, int], None]
 
 #: ``seed_for(index)``: the seed of variant ``index`` (by default :func:`variant_seed` of the learner's seed).
@@ -142,7 +143,14 @@ class QuizSession:
         return feedback
 
     def hint(self) -> str | None:
-        """Unlock and return the next hint; None when every hint is shown."""
+        """The learner asks for the next hint: unlock it (recorded as "hint" before the quiz is finished)
+        and return it; None when every hint is shown."""
+        hint = self._unlock_hint()
+        if hint is not None and not self.finished:
+            self._emit("", "hint")
+        return hint
+
+    def _unlock_hint(self) -> str | None:
         if len(self._hints) == len(self.step.hints):
             return None
         hint = self._variant.render(self.step.hints[len(self._hints)])
@@ -225,7 +233,7 @@ class QuizSession:
         elif feedback.verdict in _MISSES:
             self._misses += 1
             if self._misses < self.max_attempts:
-                self.hint()
+                self._unlock_hint()
             else:
                 self._solution_shown = True
                 self._revealed = True

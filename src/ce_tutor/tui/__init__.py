@@ -20,6 +20,8 @@ class AppOptions:
     ascii: bool = False
     lesson: str | None = None
     review: bool = False  # start with the review of the due cards (ce-tutor review)
+    class_dir: Path | None = None  # a class session (ce-tutor serve): ask who the learner is first
+    roster: Path | None = None  # in a class session, learners sign in with a join code from this file
 
 
 def run(options: AppOptions) -> int:

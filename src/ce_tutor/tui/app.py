@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from ce_tutor.lessons.catalog import Catalog
     from ce_tutor.tui.library import Library
+    from ce_tutor.tui.screens.who import Learner
 
 # Only what the first frame needs is imported above; the rest is imported when first used, so that the
 # app starts as fast as a bare Textual app.
@@ -49,6 +50,16 @@ class SavingChanged(Message):
     def __init__(self, problem: str | None) -> None:
         super().__init__()
         self.problem = problem
+
+
+def _freeze_long_lived() -> None:
+    """In a class session (one of many app processes on a server), once the learner's lessons are open:
+    collect, then move every object alive now (modules, lessons, the app) out of the collector's reach,
+    so that the full collection after each step scans only what came later (10 ms instead of 50)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 class TutorApp(App[None]):
@@ -82,6 +93,8 @@ class TutorApp(App[None]):
         self.exit_note: str | None = None
         self._saving_retries: Timer | None = None
         self.browser = BrowserScreen()
+        self._learner_known = False
+        self._waiting: Catalog | None = None
         if options.theme:
             self.theme = options.theme
         elif self.console.color_system in ("standard", "windows"):
@@ -99,7 +112,23 @@ class TutorApp(App[None]):
         return self.browser
 
     def on_mount(self) -> None:
+        if self.options.class_dir is not None:
+            from ce_tutor.tui.screens.who import WhoScreen
+
+            self.push_screen(WhoScreen(self.options.class_dir, self.options.roster), self._signed_in)
         self.run_worker(self._load, "load", thread=True)
+
+    def _signed_in(self, learner: Learner | None) -> None:
+        """A class session: the learner is known, so their progress can be opened."""
+        if learner is None:
+            return
+        self.options.data_dir, self.options.seed = learner.data_dir, learner.seed
+        self.sub_title = learner.name
+        self.tell(f"Signed in as {learner.name}. Your progress is saved as you go.", "Welcome")
+        self._learner_known = True
+        if self._waiting is not None:
+            catalog, self._waiting = self._waiting, None
+            self.call_after_refresh(self._loaded, catalog)  # once the sign-in screen has gone
 
     def _load(self) -> Catalog:
         """The lesson catalog (a worker thread): from the lesson cache, without numpy or the player."""
@@ -121,6 +150,8 @@ class TutorApp(App[None]):
         elif event.worker.name == "warm" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self._lessons_ready = True  # after an error, opening a lesson imports (and reports) it again
             self.browser.opening(None)
+            if self.options.class_dir is not None:
+                self.call_after_refresh(_freeze_long_lived)
             pending, self._pending_lesson = self._pending_lesson, None
             if pending is not None:
                 self.open_lesson(pending)
@@ -129,6 +160,9 @@ class TutorApp(App[None]):
         from ce_tutor.tui.library import open_library
         from ce_tutor.tui.screens.dialogs import ResumeScreen
 
+        if self.options.class_dir is not None and not self._learner_known:
+            self._waiting = catalog  # opened once the learner has signed in
+            return
         library = open_library(catalog, self.options)
         self.library = library
         if library.warnings:

@@ -121,6 +121,8 @@ class BrowserScreen(TutorScreen[None]):
         """Show current progress (after a lesson, a reset), highlighting ``select`` if given."""
         if self.library is None or not self.library.catalog.lessons:
             return
+        if not self.query(LessonList):  # resumed before watch_library has mounted the list
+            return
         statuses = self.library.statuses()
         done = sum(s.complete for s in statuses)
         self._tally = f"{done} of {len(statuses)} lessons done"
