@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.timer import Timer
-from textual.widget import Widget
+from textual.widget import MountError, Widget
 from textual.widgets import Input, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
@@ -86,8 +86,11 @@ class PlayerScreen(TutorScreen[str | None]):
             return  # cancelled (the learner left or quit), or moved on: the next step is on its way
         self.work = None
         view = step_view(self.run, ascii=self.ascii, work=done)
-        await body.remove_children()
-        await body.mount(view)
+        try:
+            await body.remove_children()
+            await body.mount(view)
+        except MountError:  # the screen is being taken down meanwhile (the app is closing: a signal, Ctrl+Q)
+            return
         # A quiz's answer box takes focus only when the learner moves into it (Enter or Tab): n pressed
         # quickly through the steps must move on, never type "nn" into the box.
         self.focus_soon(view)
