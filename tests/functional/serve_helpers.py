@@ -147,8 +147,21 @@ class Tab:
     async def keys(self, text: str) -> None:
         await self.ws.send_str(json.dumps(["stdin", text]))
 
+    async def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        """Wait until the tab has drawn nothing for ``quiet`` seconds, as a person reads a screen before
+        pressing the next key (a step's header is drawn before its body, which is computed in a worker)."""
+        deadline = time.monotonic() + timeout
+        size, since = len(self.raw), time.monotonic()
+        while time.monotonic() < deadline and not self.closed:
+            await asyncio.sleep(0.05)
+            if len(self.raw) != size:
+                size, since = len(self.raw), time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return
+
     async def press(self, text: str, *then: str, timeout: float = WAIT) -> str:
-        """Send keys and wait for one of ``then`` to be drawn afterwards."""
+        """Once the screen has settled, send keys and wait for one of ``then`` to be drawn afterwards."""
+        await self.settle()
         self.mark()
         await self.keys(text)
         return await self.wait_for(*then, timeout=timeout)
