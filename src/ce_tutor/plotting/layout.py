@@ -401,11 +401,7 @@ def _curves(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
         if arrow:  # say so in the legend
             _mark_entry(flowed, j, f" {glyph} off the plot")
 
-    for k, row_entries in enumerate(flowed):
-        row = axis_row + 2 + k
-        canvas.legend_rows.append(row)
-        for col, text, style in row_entries:
-            canvas.put(row, col, text, style)
+    _put_legend(canvas, flowed, axis_row + 2)
     return canvas
 
 
@@ -477,16 +473,31 @@ def _bar_values(data: PlotData) -> tuple[list[str], list[list[float]], float, fl
     return cats, values, lo, hi
 
 
+def _bar_entries(data: PlotData, ascii: bool) -> list[tuple[str, str, str]]:
+    """The legend entries of a bar plot: a glyph per series (a full block for a lone series in Unicode,
+    whose colour needs no key), then each marker with its value."""
+    n_s = max(len(data.series), 1)
+    entries = [(bar_glyph(i, ascii) if (ascii or n_s > 1) else "█", f"s{i}", _clean(s.name))
+               for i, s in enumerate(data.series)]
+    for j, m in enumerate(data.markers):
+        entries.append((marker_glyph(j, ascii), f"m{j}", _marker_text(m.label, m.y, ascii)))
+    return entries
+
+
+def _put_legend(canvas: Canvas, flowed: list[list[tuple[int, str, str]]], first_row: int) -> None:
+    """Write the legend's rows (from :func:`_flow`) from ``first_row`` down, below the data."""
+    for k, row_entries in enumerate(flowed):
+        canvas.legend_rows.append(first_row + k)
+        for col, text, style in row_entries:
+            canvas.put(first_row + k, col, text, style)
+
+
 def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     """Horizontal bars, one row a series, grouped by category, with eighth-cell ends and the value after."""
     cats, values, lo, hi = _bar_values(data)
     series = data.series
     n_s = max(len(series), 1)
-
-    entries = [(bar_glyph(i, ascii) if (ascii or n_s > 1) else "█", f"s{i}", _clean(s.name))
-               for i, s in enumerate(series)]
-    for j, m in enumerate(data.markers):
-        entries.append((marker_glyph(j, ascii), f"m{j}", _marker_text(m.label, m.y, ascii)))
+    entries = _bar_entries(data, ascii)
     v_name = _clean(data.y_label) + (" ->" if ascii else " →")
     flowed = _flow(entries, width, None)
     bar_rows = len(cats) * n_s
@@ -566,11 +577,7 @@ def _bars(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     canvas.put(axis_row, axis_col, frame["corner"] + frame["h"] * cols, "axis")
     if not _place_x_ticks(canvas, axis, left, axis_row, ascii, max(2, min(cols // 9, 10)), v_name):
         _name_in_legend(canvas, flowed, v_name, axis_row + 2 + len(flowed))
-    for k, row_entries in enumerate(flowed):
-        r = axis_row + 2 + k
-        canvas.legend_rows.append(r)
-        for col, text, style in row_entries:
-            canvas.put(r, col, text, style)
+    _put_legend(canvas, flowed, axis_row + 2)
     return canvas
 
 
@@ -579,10 +586,7 @@ def _columns(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
     cats, values, lo, hi = _bar_values(data)
     series = data.series
     n_s = max(len(series), 1)
-    entries = [(bar_glyph(i, ascii) if (ascii or n_s > 1) else "█", f"s{i}", _clean(s.name))
-               for i, s in enumerate(series)]
-    for j, m in enumerate(data.markers):
-        entries.append((marker_glyph(j, ascii), f"m{j}", _marker_text(m.label, m.y, ascii)))
+    entries = _bar_entries(data, ascii)
     flowed = _flow(entries, width, _clean(data.x_label) + (" ->" if ascii else " →"))
     rows = height - 3 - len(flowed)
     texts = [[number(v, ascii) for v in row] for row in values]
@@ -654,9 +658,5 @@ def _columns(data: PlotData, width: int, height: int, ascii: bool) -> Canvas:
             start = left + k * group + max((group - n_s * bw) // 2, 0)
             for i in range(n_s):
                 canvas.put(bottom + 1, start + i * bw + (bw - 1) // 2, bar_glyph(i, ascii), f"s{i}")
-    for k, row_entries in enumerate(flowed):
-        r = bottom + 3 + k
-        canvas.legend_rows.append(r)
-        for col, text, style in row_entries:
-            canvas.put(r, col, text, style)
+    _put_legend(canvas, flowed, bottom + 3)
     return canvas
