@@ -245,7 +245,7 @@ class TutorApp(App[None]):
         review = Review(library.store, library.catalog, library.seed)
         for gone in review.unavailable:
             message = f"{gone.card.lesson_id}/{gone.card.quiz_id}: {gone.reason}."
-            self.tell("".join(c if c.isprintable() else "?" for c in message), "A card is left out", "warning")
+            self.tell(safe(message, one_line=True), "A card is left out", "warning")
         if review.total == 0:
             self.tell(nothing_due(library.store.next_due()), "Review")
             return
