@@ -74,7 +74,13 @@ def _add_common(parser: argparse.ArgumentParser, suppress: bool) -> None:
                         help="keep progress in DIR instead of the user data directory")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``only``, with that command's parser alone (each parser costs about
+    half a millisecond to build, and the app's start waits for them)."""
+
+    def wanted(name: str) -> bool:
+        return only is None or only == name
+
     parser = _Parser(prog="ce-tutor", usage=USAGE, epilog=EPILOG,
                      description="A terminal tutor that teaches cross-entropy.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -82,64 +88,79 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    run = sub.add_parser("open", help=argparse.SUPPRESS, usage=USAGE, epilog=EPILOG,
-                         description="A terminal tutor that teaches cross-entropy.",
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("--version", action="version", version=f"ce-tutor {__version__}")
-    _add_common(run, suppress=True)
-    run.add_argument("lesson", nargs="?", metavar="LESSON", help="start (or resume) this lesson")
-    run.add_argument("--plain", action="store_true",
-                     help="line-by-line text mode (for screen readers, TERM=dumb, slow links, scripts)")
-    run.add_argument("--seed", type=int, metavar="N",
-                     help="draw every quiz from seed N, for a class or a bug report")
-    run.add_argument("--theme", metavar="NAME", help="the app's colour theme (e.g. textual-dark, nord)")
-    run.add_argument("--ascii", action="store_true", help="draw plots with plain ASCII characters")
-    run.add_argument("--no-charts", action="store_true",
-                     help="plain mode: describe plots in words only, without text charts (also CE_TUTOR_CHARTS=0)")
-    # What `ce-tutor serve` starts in each browser tab: the app asks who the learner is first.
-    run.add_argument("--class-session", metavar="DIR", type=_path, help=argparse.SUPPRESS)
-    run.add_argument("--roster", metavar="FILE", type=_path, help=argparse.SUPPRESS)
+    if wanted("open"):
+        run = sub.add_parser("open", help=argparse.SUPPRESS, usage=USAGE, epilog=EPILOG,
+                             description="A terminal tutor that teaches cross-entropy.",
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+        run.add_argument("--version", action="version", version=f"ce-tutor {__version__}")
+        _add_common(run, suppress=True)
+        run.add_argument("lesson", nargs="?", metavar="LESSON", help="start (or resume) this lesson")
+        run.add_argument("--plain", action="store_true",
+                         help="line-by-line text mode (for screen readers, TERM=dumb, slow links, scripts)")
+        run.add_argument("--seed", type=int, metavar="N",
+                         help="draw every quiz from seed N, for a class or a bug report")
+        run.add_argument("--theme", metavar="NAME", help="the app's colour theme (e.g. textual-dark, nord)")
+        run.add_argument("--ascii", action="store_true", help="draw plots with plain ASCII characters")
+        run.add_argument("--no-charts", action="store_true",
+                         help="plain mode: describe plots in words only, without text charts (also CE_TUTOR_CHARTS=0)")
+        # What `ce-tutor serve` starts in each browser tab: the app asks who the learner is first.
+        run.add_argument("--class-session", metavar="DIR", type=_path, help=argparse.SUPPRESS)
+        run.add_argument("--roster", metavar="FILE", type=_path, help=argparse.SUPPRESS)
 
-    p = sub.add_parser("list", prog="ce-tutor list", help="list the lessons")
-    _add_common(p, suppress=True)
+    if wanted("list"):
+        p = sub.add_parser("list", prog="ce-tutor list", help="list the lessons")
+        _add_common(p, suppress=True)
 
-    p = sub.add_parser("check", prog="ce-tutor check", help="check lesson files")
-    _add_common(p, suppress=True)
-    p.add_argument("paths", nargs="*", type=_path, metavar="PATH", help="lesson files or folders")
-    p.add_argument("--variants", type=int, default=200, metavar="N",
-                   help="quiz variants to draw and check per quiz (default 200)")
+    if wanted("check"):
+        p = sub.add_parser("check", prog="ce-tutor check", help="check lesson files")
+        _add_common(p, suppress=True)
+        p.add_argument("paths", nargs="*", type=_path, metavar="PATH", help="lesson files or folders")
+        p.add_argument("--variants", type=int, default=200, metavar="N",
+                       help="quiz variants to draw and check per quiz (default 200)")
 
-    p = sub.add_parser("schema", prog="ce-tutor schema", help="print the JSON Schema of lesson files")
-    _add_common(p, suppress=True)
+    if wanted("schema"):
+        p = sub.add_parser("schema", prog="ce-tutor schema", help="print the JSON Schema of lesson files")
+        _add_common(p, suppress=True)
 
-    p = sub.add_parser("progress", prog="ce-tutor progress", help="show your progress")
-    _add_common(p, suppress=True)
+    if wanted("progress"):
+        p = sub.add_parser("progress", prog="ce-tutor progress", help="show your progress")
+        _add_common(p, suppress=True)
 
-    p = sub.add_parser("reset", prog="ce-tutor reset", help="forget progress")
-    _add_common(p, suppress=True)
-    p.add_argument("lesson", nargs="?", metavar="LESSON", help="only this lesson (default: all)")
-    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    if wanted("reset"):
+        p = sub.add_parser("reset", prog="ce-tutor reset", help="forget progress")
+        _add_common(p, suppress=True)
+        p.add_argument("lesson", nargs="?", metavar="LESSON", help="only this lesson (default: all)")
+        p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
-    p = sub.add_parser("export", prog="ce-tutor export", help="write progress as JSON")
-    _add_common(p, suppress=True)
-    p.add_argument("-o", "--output", type=_path, metavar="FILE", help="write to FILE instead of stdout")
+    if wanted("export"):
+        p = sub.add_parser("export", prog="ce-tutor export", help="write progress as JSON")
+        _add_common(p, suppress=True)
+        p.add_argument("-o", "--output", type=_path, metavar="FILE", help="write to FILE instead of stdout")
 
-    p = sub.add_parser("review", prog="ce-tutor review", help="review the quizzes that are due",
-                       description="Review the quizzes that are due (FSRS spaced repetition), each with fresh "
-                                   "numbers. CE_TUTOR_NOW (ISO 8601) replaces the clock; times are UTC.")
-    _add_common(p, suppress=True)
-    p.add_argument("--list", action="store_true",
-                   help="print 'N due now', then every card: lesson, quiz, due (UTC), stability, reviews")
-    p.add_argument("--plain", action="store_true", help="line-by-line text mode, as for lessons")
-    p.add_argument("--seed", type=int, metavar="N", help="draw review variants from seed N")
-    p.add_argument("--theme", metavar="NAME", help="the app's colour theme (e.g. textual-dark, nord)")
-    p.add_argument("--ascii", action="store_true", help="draw plots with plain ASCII characters")
+    if wanted("review"):
+        p = sub.add_parser("review", prog="ce-tutor review", help="review the quizzes that are due",
+                           description="Review the quizzes that are due (FSRS spaced repetition), each with fresh "
+                                       "numbers. CE_TUTOR_NOW (ISO 8601) replaces the clock; times are UTC.")
+        _add_common(p, suppress=True)
+        p.add_argument("--list", action="store_true",
+                       help="print 'N due now', then every card: lesson, quiz, due (UTC), stability, reviews")
+        p.add_argument("--plain", action="store_true", help="line-by-line text mode, as for lessons")
+        p.add_argument("--seed", type=int, metavar="N", help="draw review variants from seed N")
+        p.add_argument("--theme", metavar="NAME", help="the app's colour theme (e.g. textual-dark, nord)")
+        p.add_argument("--ascii", action="store_true", help="draw plots with plain ASCII characters")
 
-    _add_class_commands(sub)
+    _add_class_commands(sub, wanted)
     return parser
 
 
-def _add_class_commands(sub: argparse._SubParsersAction) -> None:
+def _add_class_commands(sub: argparse._SubParsersAction, wanted: Callable[[str], bool]) -> None:
+    if wanted("serve"):
+        _add_serve(sub)
+    if wanted("class"):
+        _add_class(sub)
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", prog="ce-tutor serve", help="serve the tutor to a class in web browsers",
                        description="Serve the tutor to web browsers: each tab asks who the learner is, and "
                                    "each learner's progress is kept in the class folder.")
@@ -155,6 +176,9 @@ def _add_class_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--idle-minutes", type=float, default=30.0, metavar="M",
                    help="end a tab after M minutes without a key press (default 30); progress is kept")
 
+
+
+def _add_class(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("class", prog="ce-tutor class", help="the gradebook of a served class")
     _add_common(p, suppress=True)
     what = p.add_subparsers(dest="class_command", metavar="report", parser_class=_Parser, required=True)
@@ -175,18 +199,27 @@ def _route(argv: Sequence[str]) -> list[str]:
     takes are accepted before it too.
     """
     args = list(argv)
+    return args if _first_word(args) in COMMANDS else ["open", *args]  # also routes a bare --help to the
+    # tutor's help, which lists the commands
+
+
+def _first_word(args: Sequence[str]) -> str | None:
+    """The first argument that is neither an option nor an option's value (before any ``--``)."""
     i = 0
     while i < len(args):
         token = args[i]
         if token == "--":
-            break
-        if token.startswith("-"):
-            i += 2 if token in _TAKES_VALUE else 1
-            continue
-        if token in COMMANDS:
-            return args
-        break
-    return ["open", *args]  # also routes a bare --help to the tutor's help, which lists the commands
+            return None
+        if not token.startswith("-"):
+            return token
+        i += 2 if token in _TAKES_VALUE else 1
+    return None
+
+
+def _command(routed: Sequence[str]) -> str:
+    """The command of a command line put in order by :func:`_route`."""
+    word = _first_word(routed)
+    return word if word in COMMANDS else "open"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -198,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ce-tutor: standard output is closed; nothing can be shown.", file=sys.stderr)
         return 1
     try:
-        args = build_parser().parse_args(_route(args_list))
+        routed = _route(args_list)
+        args = build_parser(_command(routed)).parse_args(routed)
         from ce_tutor import clock
 
         if problem := clock.check():  # CE_TUTOR_NOW replaces the clock for every command
