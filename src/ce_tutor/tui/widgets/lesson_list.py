@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.css.styles import RulesMap
@@ -48,9 +47,8 @@ class LessonList(OptionList):
         ``due`` review cards, a "Review: N due" row comes first."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         self.statuses, self.due = statuses, due
-        review = [Option(_Row(self, self._review_row(due), 1), id=REVIEW_ROW)] if due else []
-        self.set_options([*review, *(Option(_Row(self, self._row(s), 1 + bool(s.missing)), id=s.id)
-                                     for s in statuses)])
+        review = [Option(self._review_row(due), id=REVIEW_ROW)] if due else []
+        self.set_options([*review, *(Option(self._row(s), id=s.id) for s in statuses)])
         ids = [REVIEW_ROW] * bool(due) + [s.id for s in statuses]
         target = select or current or next((s.id for s in statuses if s.next_up), None)
         if ids:
@@ -67,40 +65,57 @@ class LessonList(OptionList):
             return Text(f"{status.percent}%")
         return Text("")
 
-    def _review_row(self, due: int) -> Table:
-        grid = Table.grid(expand=True, padding=(0, 1))
-        grid.add_column(width=3, justify="right")
-        grid.add_column(ratio=1, no_wrap=True)
-        grid.add_row("↻", Text(f"Review: {due} due", style=f"bold {theme_color(self.app, 'text-accent')}"))
-        return grid
+    def _review_row(self, due: int) -> _Row:
+        title = Text(f"Review: {due} due", style=f"bold {theme_color(self.app, 'text-accent')}")
+        return _Row(self, [("↻", title, None)])
 
-    def _row(self, status: LessonStatus) -> Table:
+    def _row(self, status: LessonStatus) -> _Row:
         """The number, the title and the progress; below, in a second line, unmet prerequisites."""
-        grid = Table.grid(expand=True, padding=(0, 1))
-        grid.add_column(width=3, justify="right")
-        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        grid.add_column(width=13, no_wrap=True)
-        grid.add_row(f"{status.number}.", Text(safe(status.title, one_line=True)), self._progress(status))
+        lines = [(f"{status.number}.", Text(safe(status.title, one_line=True)), self._progress(status))]
         if status.missing:
             needs = ", ".join(safe(title, one_line=True) for title in status.missing_titles)
-            grid.add_row("", Text(f"needs: {needs}", style="dim italic"), "")
-        return grid
+            lines.append(("", Text(f"needs: {needs}", style="dim italic"), Text("")))
+        return _Row(self, lines)
+
+
+#: A row's line: the number (right-aligned in :data:`NUMBER` cells), the text, which takes what is left and
+#: ends in an ellipsis if it must, and the progress (in :data:`PROGRESS` cells; None: no progress column).
+Line = tuple[str, Text, "Text | None"]
+NUMBER, PROGRESS = 3, 13
 
 
 class _Row(Visual):
-    """A row whose height is known without rendering it: OptionList measures every option's height, and a
-    Rich table rendered only to be measured made a catalog of 10,000 lessons take minutes to show. Each
-    row is one line (no column wraps), two with unmet prerequisites; it is drawn only when on screen."""
+    """One lesson's row, laid out by hand in columns (a Rich table per row cost more than the rest of the
+    first frame), with a height known without rendering it: OptionList measures every option's height, and
+    a catalog of 10,000 lessons must not be rendered to be measured. Drawn only when on screen."""
 
-    def __init__(self, widget: Widget, renderable: Table, lines: int) -> None:
-        self._visual = RichVisual(widget, renderable)
+    def __init__(self, widget: Widget, lines: list[Line]) -> None:
+        self._widget = widget
         self._lines = lines
 
+    def text(self, width: int) -> Text:
+        """The row at ``width`` cells: each line exactly that wide."""
+        out = Text(no_wrap=True, overflow="crop", end="")
+        for i, (number, text, progress) in enumerate(self._lines):
+            room = width - NUMBER - 1 - (PROGRESS + 1 if progress is not None else 0)
+            if i:
+                out.append("\n")
+            out.append(number.rjust(NUMBER) + " ")
+            cell = text.copy()
+            cell.truncate(max(room, 1), overflow="ellipsis", pad=True)
+            out.append_text(cell)
+            if progress is not None:
+                right = progress.copy()
+                right.truncate(PROGRESS, overflow="ellipsis", pad=True)
+                out.append(" ")
+                out.append_text(right)
+        return out
+
     def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
-        return self._visual.render_strips(width, height, style, options)
+        return RichVisual(self._widget, self.text(width)).render_strips(width, height, style, options)
 
     def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
         return container_width
 
     def get_height(self, rules: RulesMap, width: int) -> int:
-        return self._lines
+        return len(self._lines)
