@@ -28,7 +28,6 @@ class TutorScreen(Screen[R], Generic[R]):
     _focus_before: Widget | None = None
 
     def on_mount(self) -> None:
-        self.mount(TooSmall())
         self.fit_size(self.app.size)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -47,6 +46,8 @@ class TutorScreen(Screen[R], Generic[R]):
         changed = small != self.too_small
         if changed and small:
             self._focus_before = self.focused
+            if not self.query_children(TooSmall):  # mounted the first time it is needed: most never are
+                self.mount(TooSmall())
         self.set_class(small, TOO_SMALL)
         for child in self.children:
             if not isinstance(child, TooSmall):
