@@ -142,6 +142,40 @@ def test_lessons_read_before_the_app_are_not_read_again(tmp_path, monkeypatch):
     asyncio.run(main())
 
 
+def test_a_later_start_shows_the_list_at_once_and_follows_lessons_changed_meanwhile(tmp_path, monkeypatch):
+    """With the catalog index up to date, the list is known before the first frame; the lessons load in the
+    background, and if they differ from the index (a file changed in between), the list shows them."""
+    import ce_tutor.tui.library
+    from ce_tutor.lessons.catalog import Catalog
+
+    options = AppOptions(lesson_dirs=[LESSONS], data_dir=tmp_path, seed=1)
+    read = ce_tutor.tui.library.read_catalog
+    read(options)  # an earlier start
+    app = TutorApp(options)
+    assert app.library is not None and app.library.catalog is None  # the list, not yet the lessons
+    go = threading.Event()
+
+    def changed(options: AppOptions, shown: object = None) -> Catalog:
+        go.wait(10)
+        catalog = read(options, shown)
+        return Catalog(catalog.lessons[:1], catalog.problems)  # the second lesson went away meanwhile
+
+    monkeypatch.setattr(ce_tutor.tui.library, "read_catalog", changed)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert not app.screen.query("#loading")
+            assert app.screen.query_one(LessonList).option_count == 2
+            go.set()
+            await loaded(pilot)
+            assert app.library.catalog is not None
+            assert app.screen.query_one(LessonList).option_count == 1
+            assert text_of(app.screen.query_one("#tally", Static)) == "0 of 1 lessons done"
+
+    asyncio.run(main())
+
+
 # -- the browser ---------------------------------------------------------------------------------------------
 def test_browser_shows_progress_next_up_and_prerequisites(tmp_path):
     app = make_app(tmp_path)

@@ -36,11 +36,11 @@ def make_app(data_dir: Path, lessons: list[Path] | None = None, **options: Any) 
 
 
 async def loaded(pilot: Pilot[Any]) -> None:
-    """Wait until the lessons have loaded and the app has settled."""
+    """Wait until the lessons have loaded (the list, then the lessons themselves) and the app has settled."""
     app = pilot.app
     assert isinstance(app, TutorApp)
     for _ in range(400):
-        if app.library is not None:
+        if app.library is not None and app.lessons_ready:
             break
         await pilot.pause(0.02)
     assert app.library is not None, "the lessons did not load"

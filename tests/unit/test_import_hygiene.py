@@ -133,8 +133,17 @@ def heavy():
 
 async def main():
     with tempfile.TemporaryDirectory() as home:
-        app = TutorApp(AppOptions(lesson_dirs=lesson_dirs(), data_dir=Path(home), seed=1))
+        options = AppOptions(lesson_dirs=lesson_dirs(), data_dir=Path(home), seed=1)
+        if %(warm)r:  # an earlier start read the lessons: the catalog index is up to date
+            import subprocess
+            subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                            "from ce_tutor.lessons.catalog import lesson_dirs; from ce_tutor.tui import AppOptions; "
+                            "from ce_tutor.tui.library import read_catalog; "
+                            "read_catalog(AppOptions(lesson_dirs(), Path(sys.argv[1])))", home], check=True)
+        app = TutorApp(options)
+        print("KNOWN_BEFORE_FIRST_FRAME=" + str(app.library is not None))
         async with app.run_test(size=(80, 24)) as pilot:
+            print("LOADING_SHOWN=" + str(bool(app.screen.query("#loading"))))
             for _ in range(600):
                 if app.screen.query(LessonList) and app.screen.query_one(LessonList).option_count:
                     break
@@ -143,6 +152,7 @@ async def main():
             print("ROWS=" + str(lessons.option_count))
             print("FIRST=" + str(lessons.get_option_at_index(0).id))
             print("HEAVY=" + ",".join(heavy()))
+            print("SCHEMA=" + str("ce_tutor.lessons.schema" in sys.modules))
             await pilot.press("enter")  # chosen at once: the app says it is opening, keys still work
             await pilot.pause(0.1)
             print("TALLY=" + str(app.screen.query_one("#tally").render()))
@@ -161,14 +171,22 @@ asyncio.run(main())
 '''
 
 
-def test_the_lesson_list_is_shown_without_numpy_plotext_or_the_player():
+@pytest.mark.parametrize("warm", [False, True], ids=["first start", "later start"])
+def test_the_lesson_list_is_shown_without_numpy_plotext_or_the_player(warm):
     """The app's start, up to the interactive lesson list, imports no numpy, plotext or player module;
-    a lesson chosen before the rest has loaded says "Opening…" and opens once it has."""
-    out = run_python(LIST_PATH_PROBE % {"forbidden": LIST_FORBIDDEN}).stdout
+    a lesson chosen before the rest has loaded says "Opening…" and opens once it has. At a later start
+    (the catalog index up to date) the list is known before the first frame, which is the list: no
+    "Loading lessons…", and not even the lessons' schema is imported for it."""
+    out = run_python(LIST_PATH_PROBE % {"forbidden": LIST_FORBIDDEN, "warm": warm}).stdout
     fields = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     first = ce_tutor_lessons_first_id()
     assert int(fields["ROWS"]) >= 5 and fields["FIRST"] == first
     assert fields["HEAVY"] == ""
+    if warm:
+        assert fields["KNOWN_BEFORE_FIRST_FRAME"] == "True" and fields["LOADING_SHOWN"] == "False"
+        assert fields["SCHEMA"] == "False"
+    else:
+        assert fields["KNOWN_BEFORE_FIRST_FRAME"] == "False" and fields["LOADING_SHOWN"] == "True"
     assert fields["TALLY"].startswith("Opening ") and fields["TALLY"].endswith("…")
     assert fields["HIGHLIGHTED"] == "1"  # the keys kept working while it was opening
     assert fields["SCREEN"] == "PlayerScreen" and fields["LESSON"] == first

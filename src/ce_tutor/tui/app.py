@@ -62,8 +62,14 @@ def _freeze_long_lived() -> None:
     gc.freeze()
 
 
+#: The pending choice that stands for the review (lesson ids cannot start with '-').
+REVIEW = "-review"
+
+
 class TutorApp(App[None]):
-    """ce-tutor's app. ``library`` is None until the lessons have loaded (after the first frame)."""
+    """ce-tutor's app. ``library`` is the lesson list and the learner's progress: known before the first
+    frame when the catalog index is up to date, else once the lessons have loaded (after the first frame);
+    ``library.catalog``, the lessons themselves, loads in the background once the list is shown."""
 
     # The browser is the default screen, whose own CSS_PATH Textual does not load: its stylesheet is here.
     CSS_PATH = ["app.tcss", "screens/browser.tcss"]
@@ -85,9 +91,10 @@ class TutorApp(App[None]):
         self.options = options
         self._catalog = catalog
         self.library: Library | None = None
-        self._lessons_ready = False  # what a lesson needs has been imported (after the list is shown)
+        self._lessons_ready = False  # the lessons, and what a lesson needs, have loaded (after the list is shown)
         self._warm_started = False
-        self._pending_lesson: str | None = None  # a lesson chosen before then, opened as soon as it is
+        #: a lesson (or :data:`REVIEW`) chosen before then, opened as soon as it is
+        self._pending_lesson: str | None = None
         self.crash_log: Path | None = None
         #: Printed after the app has ended: how much progress could not be saved, if any.
         self.exit_note: str | None = None
@@ -100,6 +107,17 @@ class TutorApp(App[None]):
         elif self.console.color_system in ("standard", "windows"):
             # With 16 colours, the terminal's own palette reads better than approximations of RGB themes.
             self.theme = SIXTEEN_COLOUR_THEME
+        if options.class_dir is None:  # the list in the first frame, if it is known without loading lessons
+            from ce_tutor.tui.library import quick_library
+
+            self.library = quick_library(options, catalog)
+            if self.library is not None:
+                self.browser.set_reactive(BrowserScreen.library, self.library)
+
+    @property
+    def lessons_ready(self) -> bool:
+        """Whether the lessons, and what a lesson needs, have loaded (a lesson chosen now opens at once)."""
+        return self._lessons_ready
 
     def tell(self, message: str, title: str = "", severity: SeverityLevel = "information") -> None:
         """A notification of plain text (file names and lesson text are not markup, and their control
@@ -116,7 +134,10 @@ class TutorApp(App[None]):
             from ce_tutor.tui.screens.who import WhoScreen
 
             self.push_screen(WhoScreen(self.options.class_dir, self.options.roster), self._signed_in)
-        self.run_worker(self._load, "load", thread=True)
+        if self.library is not None:
+            self._opened(self.library)
+        else:
+            self.run_worker(self._load, "load", thread=True)
 
     def _signed_in(self, learner: Learner | None) -> None:
         """A class session: the learner is known, so their progress can be opened."""
@@ -137,11 +158,24 @@ class TutorApp(App[None]):
         return load_lessons(self.options, self._catalog)
 
     def _warm(self) -> None:
-        """What a lesson needs (a worker thread, once the list is shown): numpy, plotext, the player."""
-        from ce_tutor.tui.library import warm_lessons
+        """What a lesson needs (a worker thread, once the list is shown): the lessons, if the list came from
+        the catalog index; then numpy, plotext, the player and each lesson's values."""
+        from ce_tutor.tui.library import read_catalog, warm_lessons
 
-        if self.library is not None:
-            warm_lessons(self.library.catalog)
+        library = self.library
+        if library is None:
+            return
+        catalog = library.catalog
+        if catalog is None:
+            catalog = read_catalog(self.options, library.index)
+            self.call_from_thread(self._attach, catalog)
+        warm_lessons(catalog)
+
+    def _attach(self, catalog: Catalog) -> None:
+        """The lessons have loaded in the background: if they differ from the list shown (a file changed
+        since the index was checked), show them as they are."""
+        if self.library is not None and self.library.attach(catalog):
+            self.browser.catalog_changed()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -153,17 +187,24 @@ class TutorApp(App[None]):
             if self.options.class_dir is not None:
                 self.call_after_refresh(_freeze_long_lived)
             pending, self._pending_lesson = self._pending_lesson, None
-            if pending is not None:
+            if pending == REVIEW:
+                self.open_review()
+            elif pending is not None:
                 self.open_lesson(pending)
 
     def _loaded(self, catalog: Catalog) -> None:
         from ce_tutor.tui.library import open_library
-        from ce_tutor.tui.screens.dialogs import ResumeScreen
 
         if self.options.class_dir is not None and not self._learner_known:
             self._waiting = catalog  # opened once the learner has signed in
             return
-        library = open_library(catalog, self.options)
+        from ce_tutor.lessons.index import summarize
+
+        self._opened(open_library(summarize(catalog), self.options, catalog))
+
+    def _opened(self, library: Library) -> None:
+        """The list and the learner's progress are known: show them, say what went wrong opening the
+        progress, then open what the command line asked for (or offer to resume)."""
         self.library = library
         if library.warnings:
             self.tell("\n".join(library.warnings), "Progress file", "warning")
@@ -173,7 +214,8 @@ class TutorApp(App[None]):
                 self._retry_saving_soon()
         if library.store_error:
             self.tell(library.store_error, "Progress will not be saved", "error")
-        self.browser.library = library
+        if self.browser.library is not library:
+            self.browser.library = library
         if self.options.review:
             self.open_review()
             return
@@ -183,9 +225,10 @@ class TutorApp(App[None]):
             return
         resumable = library.resumable()
         if resumable is not None:
-            lesson_file, progress = resumable
-            lesson = lesson_file.lesson
-            where = f"step {progress.current_step + 1}/{len(lesson.steps)}"
+            from ce_tutor.tui.screens.dialogs import ResumeScreen
+
+            lesson, progress = resumable
+            where = f"step {progress.current_step + 1}/{lesson.steps}"
 
             def resume(yes: bool | None) -> None:
                 if yes:
@@ -218,13 +261,17 @@ class TutorApp(App[None]):
         self._saving_retries = self.set_interval(self.RETRY_SAVING_S, retry)
 
     # -- lessons -----------------------------------------------------------------------------------------
+    #: Seconds between painting the list and starting to load the lessons (a thread that imports numpy holds
+    #: the GIL for long stretches: started at once, it delays the frame's bytes on their way to the terminal).
+    WARM_AFTER_S = 0.05
+
     @on(BrowserScreen.ListShown)
     def _list_shown(self) -> None:
-        """Only once the list is on the screen: what lessons need, in a worker (a thread that imports numpy
-        while the list is drawn would hold the GIL and delay it)."""
+        """Only once the list is on the screen, and its frame written: what lessons need, in a worker (a
+        thread that imports numpy while the list is drawn would hold the GIL and delay it)."""
         if not self._warm_started:  # once: the list is shown again after each lesson
             self._warm_started = True
-            self.run_worker(self._warm, "warm", thread=True)
+            self.set_timer(self.WARM_AFTER_S, lambda: self.run_worker(self._warm, "warm", thread=True))
 
     @on(BrowserScreen.OpenLesson)
     def _open_from_browser(self, event: BrowserScreen.OpenLesson) -> None:
@@ -241,6 +288,10 @@ class TutorApp(App[None]):
 
         library = self.library
         if library is None or library.store is None:
+            return
+        if not self._lessons_ready or library.catalog is None:  # chosen at once: opened when the lessons are
+            self._pending_lesson = REVIEW
+            self.browser.opening("the review")
             return
         review = Review(library.store, library.catalog, library.seed)
         for gone in review.unavailable:
@@ -265,16 +316,19 @@ class TutorApp(App[None]):
             self._pending_lesson = lesson_id
             self.browser.opening(library.title(lesson_id))
             return
+        if library.catalog is None:  # the lessons failed to load in the background
+            self.tell("The lessons could not be loaded.", "Nothing to open", "error")
+            return
         try:
             run = library.start(lesson_id)
         except KeyError:
-            self.tell(f"There is no lesson '{lesson_id}'. The lessons are: {', '.join(library.catalog.ids())}.",
+            self.tell(f"There is no lesson '{lesson_id}'. The lessons are: {', '.join(library.index.ids())}.",
                       "Unknown lesson", "error")
             return
         except LessonLoadError as exc:  # a lesson whose values cannot be computed
             self.tell(str(exc), "This lesson cannot be opened", "error")
             return
-        missing = next(s.missing for s in library.statuses() if s.id == lesson_id)
+        missing = next((s.missing for s in library.statuses() if s.id == lesson_id), ())
         if missing:
             names = ", ".join(library.title(r) for r in missing)
             self.tell(f"This lesson builds on {names}, which you have not finished yet.", "Heads up")
@@ -287,7 +341,7 @@ class TutorApp(App[None]):
         """Back in the browser; after a finished lesson, the next one is highlighted."""
         if self.library is None or finished is None:
             return
-        ids = self.library.catalog.ids()
+        ids = self.library.index.ids()
         # said in the browser's own layout, not in a toast that would cover the next lesson's first plot
         notice = f"✓ Lesson complete: {self.library.title(finished)}."
         following = ids[ids.index(finished) + 1] if finished in ids[:-1] else finished

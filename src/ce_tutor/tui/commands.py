@@ -27,11 +27,9 @@ class TutorCommands(Provider):
             return
         yield ("Review due quizzes", "The quizzes that are due, with fresh numbers (spaced review)",
                self.tutor.open_review)
-        for lf in library.catalog.lessons:
-            lesson = lf.lesson
+        for lesson in library.index.lessons:
             yield f"Open lesson: {lesson.title}", lesson.summary, partial(self.tutor.open_lesson, lesson.id)
-        for lf in library.catalog.lessons:
-            lesson = lf.lesson
+        for lesson in library.index.lessons:
             yield (f"Reset progress: {lesson.title}", "Forget where you are in this lesson (asks first)",
                    partial(self.tutor.reset_progress, lesson.id))
         yield "Reset all progress", "Forget every lesson's progress and quiz history (asks first)", partial(

@@ -1,7 +1,11 @@
-"""What the app knows once it has loaded: the lesson catalog, the progress store and the quiz seed.
+"""What the app knows once it has loaded: the lesson list, the progress store, the quiz seed, and the lessons.
 
-:func:`load_lessons` runs in a worker thread after the first frame and imports only what the lesson list
-needs; :func:`warm_lessons` imports the rest (numpy, plotext, the player) in another once the list is shown. Lessons are read from the lesson cache; those not in it yet are
+At a start with nothing changed, :func:`quick_library` gives the lesson list from the catalog index
+(:mod:`ce_tutor.lessons.index`: no lesson file read, no schema, no numpy) and the learner's progress, before
+the first frame, so that the first frame is the interactive list. The lessons themselves are loaded in a
+worker once the list is shown (:func:`read_catalog`, then :func:`warm_lessons` imports numpy, plotext and
+the player). When the index is missing or stale (a lesson file changed), the catalog is read first, in a
+worker after a "Loading lessons…" frame. Lessons are read from the lesson cache; those not in it yet are
 validated by a child process, so that YAML and pydantic never enter the app.
 """
 
@@ -9,11 +13,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.catalog import Catalog
-    from ce_tutor.lessons.files import LessonFile
+    from ce_tutor.lessons.index import CatalogIndex, LessonSummary
     from ce_tutor.lessons.player import LessonRun
     from ce_tutor.progress import LessonProgress, ProgressStore
     from ce_tutor.tui import AppOptions
@@ -24,7 +29,7 @@ class LessonStatus:
     """One row of the lesson browser."""
 
     number: int
-    file: LessonFile
+    lesson: LessonSummary
     progress: LessonProgress | None
     next_up: bool
     missing: tuple[str, ...]  # ids of required lessons not done yet
@@ -32,11 +37,11 @@ class LessonStatus:
 
     @property
     def id(self) -> str:
-        return self.file.lesson.id
+        return self.lesson.id
 
     @property
     def title(self) -> str:
-        return self.file.lesson.title
+        return self.lesson.title
 
     @property
     def complete(self) -> bool:
@@ -49,13 +54,25 @@ class LessonStatus:
 
 @dataclass
 class Library:
-    """The loaded lessons and the learner's progress."""
+    """The lesson list, the learner's progress, and (once loaded) the lessons."""
 
-    catalog: Catalog
+    index: CatalogIndex
     store: ProgressStore | None
     seed: int
     store_error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: The lessons themselves: None until loaded (in the background when the list came from the index).
+    catalog: Catalog | None = None
+
+    def attach(self, catalog: Catalog) -> bool:
+        """The lessons have loaded; whether the list they make differs from the one shown (a file changed
+        between the index's check and the loading)."""
+        from ce_tutor.lessons.index import summarize
+
+        index = summarize(catalog)
+        changed = index != self.index
+        self.catalog, self.index = catalog, index
+        return changed
 
     def statuses(self) -> list[LessonStatus]:
         """Every lesson in curriculum order, with its progress, "next up" and unmet prerequisites."""
@@ -63,35 +80,35 @@ class Library:
         done = {lesson_id for lesson_id, p in saved.items() if p.complete}
         rows: list[LessonStatus] = []
         next_found = False
-        for number, lf in enumerate(self.catalog.lessons, 1):
-            lesson = lf.lesson
+        for number, lesson in enumerate(self.index.lessons, 1):
             missing = tuple(r for r in lesson.requires if r not in done)
             is_next = not next_found and lesson.id not in done and not missing
             next_found = next_found or is_next
             titles = tuple(self.title(r) for r in missing)
-            rows.append(LessonStatus(number, lf, saved.get(lesson.id), is_next, missing, titles))
+            rows.append(LessonStatus(number, lesson, saved.get(lesson.id), is_next, missing, titles))
         return rows
 
     def title(self, lesson_id: str) -> str:
-        lf = self.catalog.get(lesson_id)
-        return lf.lesson.title if lf is not None else lesson_id
+        lesson = self.index.get(lesson_id)
+        return lesson.title if lesson is not None else lesson_id
 
-    def resumable(self) -> tuple[LessonFile, LessonProgress] | None:
+    def resumable(self) -> tuple[LessonSummary, LessonProgress] | None:
         """The lesson last worked on, if it is unfinished and still in the catalog."""
         if self.store is None:
             return None
         last = self.store.last_lesson()
         if last is None or last.complete:
             return None
-        lf = self.catalog.get(last.lesson_id)
-        return None if lf is None else (lf, last)
+        lesson = self.index.get(last.lesson_id)
+        return None if lesson is None else (lesson, last)
 
     def start(self, lesson_id: str) -> LessonRun:
-        """A run of one lesson, resuming where the learner left it. Raises KeyError for an unknown id."""
+        """A run of one lesson, resuming where the learner left it. Raises KeyError for an unknown id (or
+        before the lessons have loaded: :attr:`catalog`)."""
         from ce_tutor.lessons.catalog import lesson_env
         from ce_tutor.lessons.player import LessonRun
 
-        lf = self.catalog.get(lesson_id)
+        lf = self.catalog.get(lesson_id) if self.catalog is not None else None
         if lf is None:
             raise KeyError(lesson_id)
         return LessonRun(lf.lesson, lesson_env(lf), store=self.store, learner_seed=self.seed)
@@ -109,16 +126,40 @@ class Library:
             self.store.close()
 
 
-def read_catalog(options: AppOptions) -> Catalog:
-    """The lesson catalog, from the lesson cache."""
-    from ce_tutor.lessons.cache import LessonCache
-    from ce_tutor.lessons.catalog import load_catalog
+def _where(options: AppOptions) -> tuple[Path, list[Path]]:
+    """The lesson cache's folder and the lesson folders."""
     from ce_tutor.progress import default_cache_dir
 
+    return default_cache_dir(options.data_dir), options.lesson_dirs
+
+
+def read_catalog(options: AppOptions, shown: CatalogIndex | None = None) -> Catalog:
+    """The lesson catalog, from the lesson cache; its index is written for the next start (unless it is
+    ``shown``, the index read at this start)."""
+    from ce_tutor.lessons.cache import LessonCache
+    from ce_tutor.lessons.catalog import load_catalog
+    from ce_tutor.lessons.index import signature, summarize, write_index
+
+    directory, paths = _where(options)
+    made_from = signature(paths)  # before loading: a file changed meanwhile leaves a stale index, not a wrong one
     # Lessons not cached yet are validated in a child process: YAML and pydantic would add 11 MiB to the
     # app's peak RSS for the rest of the session.
-    cache = LessonCache(default_cache_dir(options.data_dir), validate_in_child=True)
-    return load_catalog(options.lesson_dirs, cache)
+    catalog = load_catalog(paths, LessonCache(directory, validate_in_child=True))
+    index = summarize(catalog)
+    if index != shown:
+        write_index(directory, paths, index, made_from)
+    return catalog
+
+
+def quick_library(options: AppOptions, catalog: Catalog | None = None) -> Library | None:
+    """The library at once (before the first frame), if the lesson list is known without loading lessons:
+    from ``catalog`` if given, else from the catalog index if it is up to date; else None."""
+    from ce_tutor.lessons.index import read_index, summarize
+
+    if catalog is not None:
+        return open_library(summarize(catalog), options, catalog)
+    index = read_index(*_where(options))
+    return open_library(index, options) if index is not None else None
 
 
 def load_lessons(options: AppOptions, catalog: Catalog | None = None) -> Catalog:
@@ -141,8 +182,8 @@ def warm_lessons(catalog: Catalog) -> None:
             pass
 
 
-def open_library(catalog: Catalog, options: AppOptions) -> Library:
-    """Open the progress store (on the app's thread: a store is used from the thread that opened it)."""
+def open_library(index: CatalogIndex, options: AppOptions, catalog: Catalog | None = None) -> Library:
+    """Open the progress store (on the app's thread, before the list is shown)."""
     from ce_tutor.progress import ProgressError, ProgressStore
 
     store: ProgressStore | None = None
@@ -157,4 +198,4 @@ def open_library(catalog: Catalog, options: AppOptions) -> Library:
         seed = store.learner_seed
     else:
         seed = secrets.randbits(32)
-    return Library(catalog, store, seed, error, list(store.warnings) if store else [])
+    return Library(index, store, seed, error, list(store.warnings) if store else [], catalog)

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import OptionList, Static
 
 from ce_tutor.text import safe
@@ -34,10 +35,10 @@ class LessonDetails(Static):
         if status is None:
             self.update("")
             return
-        lesson = status.file.lesson
+        lesson = status.lesson
         text = Text()
         text.append(safe(lesson.title, one_line=True), style="bold")
-        steps = f"{len(lesson.steps)} step{'s' * (len(lesson.steps) != 1)}"
+        steps = f"{lesson.steps} step{'s' * (lesson.steps != 1)}"
         if status.complete:
             text.append(f"\n{steps} · done. Enter to go through it again.")
         elif status.progress is not None:
@@ -91,35 +92,57 @@ class BrowserScreen(TutorScreen[None]):
             yield Static("[b]ce-tutor[/b]  cross-entropy, step by step")
             yield Static(id="tally")
         yield Static(id="completed", markup=False)
-        yield Static("Loading lessons…", id="loading")
+        if self.library is None:
+            yield Static("Loading lessons…", id="loading")
+        else:  # known before the first frame (the catalog index): the first frame is the list
+            yield from self._body(self.library)
         yield TutorFooter(compact=True)
+
+    def on_mount(self) -> None:
+        if self.library is not None:
+            self._shown(self.library, fill=False)  # filled when the screen is first shown (on_screen_resume)
+
+    def _body(self, library: Library) -> list[Widget]:
+        """The list, the details of the highlighted lesson, and what went wrong."""
+        widgets: list[Widget] = [LessonList(id="lessons"), LessonDetails(library, id="details")]
+        if library.store_error:
+            widgets.insert(0, Static(f"Progress will not be saved: {safe(library.store_error)}", id="store-error",
+                                     markup=False))
+        problems = library.index.problems
+        if problems:
+            notice = VerticalScroll(Static("\n".join(safe(p) for p in problems), markup=False), id="problems")
+            notice.border_title = "Some lesson files have problems (these lessons are left out)"
+            widgets.append(notice)
+        if not library.index.lessons:
+            widgets = [Static("No lessons found.", id="empty"), *widgets[2:]]
+        for widget in widgets:
+            widget.add_class("-body")
+        return widgets
+
+    def _shown(self, library: Library, fill: bool = True) -> None:
+        """The body is mounted: fill the list, focus it, and tell the app once it is on the screen."""
+        self.fit_size(self.app.size)
+        if fill:
+            self.refresh_lessons()
+        if library.index.lessons:
+            self.focus_soon(self.query_one(LessonList))
+        self.call_after_refresh(self.post_message, self.ListShown())
 
     async def watch_library(self, library: Library | None) -> None:
         if library is None:
             return
-        await self.query_one("#loading").remove()
-        lessons = LessonList(id="lessons")
-        widgets = [lessons, LessonDetails(library, id="details")]
-        if library.store_error:
-            widgets.insert(0, Static(f"Progress will not be saved: {safe(library.store_error)}", id="store-error",
-                                     markup=False))
-        if library.catalog.problems:
-            problems = "\n".join(safe(p) for p in library.catalog.problems)
-            notice = VerticalScroll(Static(problems, markup=False), id="problems")
-            notice.border_title = "Some lesson files have problems (these lessons are left out)"
-            widgets.append(notice)
-        if not library.catalog.lessons:
-            widgets = [Static("No lessons found.", id="empty"), *widgets[2:]]
-        await self.mount_all(widgets, before=self.query_one(TutorFooter))
-        self.fit_size(self.app.size)
-        self.refresh_lessons()
-        if library.catalog.lessons:
-            self.focus_soon(lessons)
-        self.call_after_refresh(self.post_message, self.ListShown())
+        await self.query(".-body, #loading").remove()
+        await self.mount_all(self._body(library), before=self.query_one(TutorFooter))
+        self._shown(library)
+
+    def catalog_changed(self) -> None:
+        """The lessons that loaded differ from the list shown (a file changed meanwhile): show them."""
+        if self.library is not None and self.is_mounted:
+            self.run_worker(self.watch_library(self.library), exclusive=True, group="body")
 
     def refresh_lessons(self, select: str | None = None) -> None:
         """Show current progress (after a lesson, a reset), highlighting ``select`` if given."""
-        if self.library is None or not self.library.catalog.lessons:
+        if self.library is None or not self.library.index.lessons:
             return
         if not self.query(LessonList):  # resumed before watch_library has mounted the list
             return
