@@ -12,7 +12,10 @@ then times, keeping the best of ``--repeat`` rounds:
   which is what every start cost when the cache kept only 64 entries;
 * ``warm cache``    - ``load_catalog`` with the cache filled by a first run: what every later start of
   ``ce-tutor list``, the plain mode and the app costs when no lesson changed;
-* ``one edited``    - the same after one lesson file changed: one file validated again.
+* ``one edited``    - the same after one lesson file changed: one file validated again;
+* ``index``         - ``read_index``, the catalog index that the app's lesson list and ``ce-tutor list``,
+  ``progress`` and ``reset`` read when no lesson file changed: a listing and a ``stat`` per file, no
+  lesson read (the lessons themselves then load in the app's background).
 
 The contenders run interleaved (rotating order, garbage collector off during each run). Each line shows
 the time per lesson and the ratio to the baseline measured in the same run. This is a script, not a test:
@@ -30,6 +33,7 @@ from pathlib import Path
 
 from ce_tutor.lessons.cache import LessonCache
 from ce_tutor.lessons.catalog import load_catalog
+from ce_tutor.lessons.index import read_index, signature, summarize, write_index
 
 LESSON = """schema_version: 1
 id: gen-{i}
@@ -79,22 +83,29 @@ def main() -> None:
         paths = [folder / f"l{i:05d}.yaml" for i in range(args.lessons)]
         for i, path in enumerate(paths):
             path.write_text(LESSON.format(i=i), encoding="utf-8")
-        assert len(load_catalog([folder], LessonCache(cache_dir)).lessons) == args.lessons  # fills the cache
+        catalog = load_catalog([folder], LessonCache(cache_dir))  # fills the cache
+        assert len(catalog.lessons) == args.lessons
+        write_index(cache_dir, [folder], summarize(catalog), signature([folder]))
         edits = iter(range(10**9))
 
         def one_edited() -> None:
             paths[0].write_text(LESSON.format(i=0).replace("Generated", f"Edited {next(edits)}"), encoding="utf-8")
             cache = LessonCache(cache_dir)
-            load_catalog([folder], cache)
+            catalog = load_catalog([folder], cache)
             assert cache.misses == 1
+            write_index(cache_dir, [folder], summarize(catalog), signature([folder]))  # as every load does
 
         def warm() -> None:
             cache = LessonCache(cache_dir)
             load_catalog([folder], cache)
             assert cache.misses == 0
 
+        def index() -> None:
+            found = read_index(cache_dir, [folder])
+            assert found is not None and len(found.lessons) == args.lessons
+
         results = rounds({"validate all": lambda: load_catalog([folder]), "warm cache": warm,
-                          "one edited": one_edited}, args.repeat)
+                          "one edited": one_edited, "index": index}, args.repeat)
     base = results["validate all"]
     print(f"{args.lessons} lessons, best of {args.repeat}")
     print(f"{'contender':<14} {'best ms':>10} {'ms/lesson':>10} {'this/validate all':>18}")

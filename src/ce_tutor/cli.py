@@ -287,21 +287,31 @@ def _catalog(args: argparse.Namespace):
     return load_catalog(lesson_dirs(extra=args.lessons), LessonCache(default_cache_dir(args.data_dir)))
 
 
+def _index(args: argparse.Namespace):  # noqa: ANN202 - a CatalogIndex
+    """What ``list``, ``progress`` and ``reset`` need of the lessons: their index (read without reading the
+    lessons when it is up to date)."""
+    from ce_tutor.lessons.catalog import lesson_dirs
+    from ce_tutor.lessons.index import lesson_index
+    from ce_tutor.progress import default_cache_dir
+
+    return lesson_index(default_cache_dir(args.data_dir), lesson_dirs(extra=args.lessons))
+
+
 def _print_problems(problems: Sequence[object]) -> None:
     for problem in problems:
         print(safe(problem), file=sys.stderr)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    catalog = _catalog(args)
+    catalog = _index(args)
     _print_problems(catalog.problems)
-    width = max((len(lf.lesson.id) for lf in catalog.lessons), default=2)
-    for n, lf in enumerate(catalog.lessons, 1):
-        steps = len(lf.lesson.steps)
-        title = safe(lf.lesson.title, one_line=True)
-        after = [safe(f.lesson.title, one_line=True) for f in map(catalog.get, lf.lesson.requires) if f is not None]
+    width = max((len(lesson.id) for lesson in catalog.lessons), default=2)
+    for n, lesson in enumerate(catalog.lessons, 1):
+        steps = lesson.steps
+        title = safe(lesson.title, one_line=True)
+        after = [safe(r.title, one_line=True) for r in map(catalog.get, lesson.requires) if r is not None]
         needs = f"  after: {', '.join(after)}" if after else ""
-        print(f"{n:>2}. {lf.lesson.id:<{width}}  {title}  ({steps} step{'s' * (steps != 1)}){needs}")
+        print(f"{n:>2}. {lesson.id:<{width}}  {title}  ({steps} step{'s' * (steps != 1)}){needs}")
     if not catalog.lessons:
         print("No lessons found.", file=sys.stderr)
         return 1
@@ -356,20 +366,20 @@ def _store(args: argparse.Namespace):
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
-    catalog = _catalog(args)
+    catalog = _index(args)
     with _store(args) as store:
         saved = store.lessons()
         stats = store.quiz_stats()
         cards, log, due = store.review_cards(), store.review_log(), store.due_count()
     rows = [("lesson", "title", "progress", "quizzes right")]
-    for lf in catalog.lessons:
-        lp = saved.get(lf.lesson.id)
+    for lesson in catalog.lessons:
+        lp = saved.get(lesson.id)
         done = "done" if lp and lp.complete else (f"{lp.percent}%" if lp else "new")
-        mine = [s for s in stats if s.lesson_id == lf.lesson.id]
+        mine = [s for s in stats if s.lesson_id == lesson.id]
         tries = sum(s.attempts for s in mine)
         right = sum(s.correct for s in mine)
         accuracy = f"{right}/{tries} ({100 * right // tries}%)" if tries else "-"
-        rows.append((lf.lesson.id, safe(lf.lesson.title, one_line=True), done, accuracy))
+        rows.append((lesson.id, safe(lesson.title, one_line=True), done, accuracy))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     # The table fits the terminal (80 columns when the output is not one): titles are shortened, with "…",
     # never ids, which are what the other commands take.
@@ -434,7 +444,7 @@ def _shorten(text: str, width: int) -> str:
 
 
 def cmd_reset(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:
-    catalog = _catalog(args)
+    catalog = _index(args)
     if args.lesson is not None and catalog.get(args.lesson) is None:
         raise UsageError(f"ce-tutor reset: {catalog.no_such_lesson(args.lesson)}")
     what = (f"your progress and review cards in '{args.lesson}'" if args.lesson

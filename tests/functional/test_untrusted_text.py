@@ -74,7 +74,9 @@ def smuggled() -> Catalog:
 
 
 def test_list_progress_and_reset_show_smuggled_text_escaped(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_catalog", lambda args: smuggled())
+    from ce_tutor.lessons.index import summarize
+
+    monkeypatch.setattr(cli, "_index", lambda args: summarize(smuggled()))
     data = ["--data-dir", str(tmp_path)]
     assert cli.main(["list", *data]) == 1  # the problem makes it 1
     listed = capsys.readouterr()

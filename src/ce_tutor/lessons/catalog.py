@@ -65,10 +65,14 @@ class Catalog:
 
     def no_such_lesson(self, lesson_id: str) -> str:
         """What to say of a lesson id that is not in the catalog: the closest id, if one is close, and all."""
-        ids = self.ids()
-        close = difflib.get_close_matches(lesson_id, ids, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        return f"no lesson '{lesson_id}'.{hint} Lessons: {', '.join(ids) or 'none'}."
+        return no_such_lesson(lesson_id, self.ids())
+
+
+def no_such_lesson(lesson_id: str, ids: list[str]) -> str:
+    """What to say of a lesson id that is not among ``ids``: the closest id, if one is close, and all."""
+    close = difflib.get_close_matches(lesson_id, ids, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    return f"no lesson '{lesson_id}'.{hint} Lessons: {', '.join(ids) or 'none'}."
 
 
 def load_catalog(paths: Sequence[Path], cache: LessonCache | None = None) -> Catalog:

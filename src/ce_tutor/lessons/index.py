@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ce_tutor.lessons.catalog import lesson_files, resolved
+from ce_tutor.lessons.catalog import lesson_files, no_such_lesson, resolved
 from ce_tutor.lessons.problems import Problem
 from ce_tutor.text import is_safe
 
@@ -72,6 +72,30 @@ class CatalogIndex:
 
     def ids(self) -> list[str]:
         return [lesson.id for lesson in self.lessons]
+
+    def no_such_lesson(self, lesson_id: str) -> str:
+        return no_such_lesson(lesson_id, self.ids())
+
+
+def load_indexed(directory: Path, paths: Sequence[Path], *, validate_in_child: bool = False,
+                 shown: CatalogIndex | None = None) -> Catalog:
+    """The catalog in ``paths``, through the lesson cache in ``directory``; its index is written for the
+    next start, unless it is ``shown`` (the index this start read)."""
+    from ce_tutor.lessons.cache import LessonCache
+    from ce_tutor.lessons.catalog import load_catalog
+
+    made_from = signature(paths)  # before loading: a file changed meanwhile leaves a stale index, not a wrong one
+    catalog = load_catalog(paths, LessonCache(directory, validate_in_child=validate_in_child))
+    index = summarize(catalog)
+    if index != shown:
+        write_index(directory, paths, index, made_from)
+    return catalog
+
+
+def lesson_index(directory: Path, paths: Sequence[Path]) -> CatalogIndex:
+    """The index of the catalog in ``paths``: read if up to date, else made by loading the catalog."""
+    index = read_index(directory, paths)
+    return index if index is not None else summarize(load_indexed(directory, paths))
 
 
 def summarize(catalog: Catalog) -> CatalogIndex:

@@ -136,19 +136,11 @@ def _where(options: AppOptions) -> tuple[Path, list[Path]]:
 def read_catalog(options: AppOptions, shown: CatalogIndex | None = None) -> Catalog:
     """The lesson catalog, from the lesson cache; its index is written for the next start (unless it is
     ``shown``, the index read at this start)."""
-    from ce_tutor.lessons.cache import LessonCache
-    from ce_tutor.lessons.catalog import load_catalog
-    from ce_tutor.lessons.index import signature, summarize, write_index
+    from ce_tutor.lessons.index import load_indexed
 
-    directory, paths = _where(options)
-    made_from = signature(paths)  # before loading: a file changed meanwhile leaves a stale index, not a wrong one
     # Lessons not cached yet are validated in a child process: YAML and pydantic would add 11 MiB to the
     # app's peak RSS for the rest of the session.
-    catalog = load_catalog(paths, LessonCache(directory, validate_in_child=True))
-    index = summarize(catalog)
-    if index != shown:
-        write_index(directory, paths, index, made_from)
-    return catalog
+    return load_indexed(*_where(options), validate_in_child=True, shown=shown)
 
 
 def quick_library(options: AppOptions, catalog: Catalog | None = None) -> Library | None:
