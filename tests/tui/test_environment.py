@@ -86,6 +86,42 @@ def test_a_stop_signal_restores_the_terminal_saves_progress_and_exits_128_plus_s
         assert store.lessons()["basics"].current_step == 1
 
 
+def test_a_terminal_that_goes_away_without_a_sighup_ends_the_app_with_progress_saved(tmp_path):
+    """The app in its own session (no controlling terminal, so no SIGHUP when the terminal closes, as with
+    SIGHUP ignored under nohup): once the terminal's other end closes, the app ends with status 129 and
+    its progress saved, instead of reading nothing from it at full CPU forever."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    environ = {**os.environ, "TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none"}
+    child = subprocess.Popen([sys.executable, "-c", app_code(tmp_path)], stdin=slave, stdout=slave,
+                             stderr=slave, env=environ, start_new_session=True)
+    os.close(slave)
+    output = b""
+    try:
+        for wanted, keys in ((b"lessons done", b"\r"), (b"step 1/5", b"n"), (b"step 2/5", None)):
+            deadline = time.monotonic() + 60
+            while wanted not in output and time.monotonic() < deadline:
+                if select.select([master], [], [], 0.1)[0]:
+                    output += os.read(master, 65536)
+            assert wanted in output, output[-1500:]
+            if keys:
+                os.write(master, keys)
+        time.sleep(0.3)  # the step is saved as it is shown
+        os.close(master)  # the terminal goes away
+        master = -1
+        status = child.wait(timeout=30)
+    finally:
+        if master >= 0:
+            os.close(master)
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    assert status == 129
+    assert not (tmp_path / "logs").exists()  # an ending, not a crash
+    with ProgressStore(tmp_path) as store:
+        assert store.lessons()["basics"].current_step == 1
+
+
 def test_a_byte_that_is_not_utf8_on_stdin_is_not_fatal(tmp_path):
     # after the bad bytes the app still answers: ? opens the help (its title is "Keys"), then ctrl+q quits
     steps = [(b"lessons done", b"\xff\xfe"), (b"", b"?"), (b"Keys", b"\x11")]

@@ -99,6 +99,8 @@ class TutorApp(App[None]):
         #: Printed after the app has ended: how much progress could not be saved, if any.
         self.exit_note: str | None = None
         self._saving_retries: Timer | None = None
+        #: The terminal went away (see :meth:`_check_terminal`).
+        self.hung_up = False
         self.browser = BrowserScreen()
         self._learner_known = False
         self._waiting: Catalog | None = None
@@ -129,7 +131,15 @@ class TutorApp(App[None]):
     def get_default_screen(self) -> Screen[object]:
         return self.browser
 
+    #: Seconds between checks that the terminal is still there.
+    HANGUP_CHECK_S = 0.5
+
     def on_mount(self) -> None:
+        from ce_tutor.tui.launch import terminal_input
+
+        fd = terminal_input()
+        if fd is not None:  # a terminal (not a browser's pipes): notice if it goes away
+            self.set_interval(self.HANGUP_CHECK_S, lambda: self._check_terminal(fd))
         if self.options.class_dir is not None:
             from ce_tutor.tui.screens.who import WhoScreen
 
@@ -138,6 +148,16 @@ class TutorApp(App[None]):
             self._opened(self.library)
         else:
             self.run_worker(self._load, "load", thread=True)
+
+    def _check_terminal(self, fd: int) -> None:
+        """A terminal that closed without a SIGHUP (the app started in its own session, or with SIGHUP
+        ignored, as under nohup) makes the driver's input thread read nothing, endlessly, at full CPU: end
+        the app as a SIGHUP would (progress saved, status 129)."""
+        from ce_tutor.tui.launch import HANGUP_STATUS, terminal_hung_up
+
+        if not self.hung_up and terminal_hung_up(fd):
+            self.hung_up = True
+            self.exit(None, HANGUP_STATUS)
 
     def _signed_in(self, learner: Learner | None) -> None:
         """A class session: the learner is known, so their progress can be opened."""

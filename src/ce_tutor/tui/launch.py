@@ -115,6 +115,35 @@ def stop_signals_end(app_holder: list[object], received: list[int]) -> Iterator[
             signal.signal(signum, old)
 
 
+#: The exit status when the terminal goes away: as for SIGHUP, 128 + 1.
+HANGUP_STATUS = 128 + getattr(signal, "SIGHUP", 1)
+
+
+def terminal_input() -> int | None:
+    """The file descriptor of the terminal the app reads keys from, or None (pipes, as under a web server)."""
+    stream = sys.__stdin__
+    try:
+        fd = stream.fileno() if stream is not None else -1
+        return fd if fd >= 0 and os.isatty(fd) else None
+    except (OSError, ValueError):
+        return None
+
+
+def terminal_hung_up(fd: int) -> bool:
+    """Whether the terminal on ``fd`` (from :func:`terminal_input`, asked before: a terminal that hung up is
+    no longer a tty) has hung up, its other end closed, without reading from it."""
+    import select
+
+    if not hasattr(select, "poll"):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    try:
+        return any(events & (select.POLLHUP | select.POLLNVAL) for _, events in poller.poll(0))
+    except OSError:
+        return True
+
+
 def _say(message: str) -> None:
     """Print to stderr, if there is still a stderr to print to (after SIGHUP the terminal may be gone)."""
     try:
@@ -167,6 +196,9 @@ def run(options: AppOptions) -> int:
     if received and error is None:
         _say(f"ce-tutor: stopped by {signal.Signals(received[0]).name}. Your progress is saved.")
         return 128 + received[0]
+    if app is not None and app.hung_up and error is None:
+        _say("ce-tutor: the terminal went away. Your progress is saved.")
+        return HANGUP_STATUS
     # Textual ends the app quietly (status 0) when it panics, say on an error in its input thread: what it
     # would have printed makes it a crash.
     if error is None and app is not None and not app.return_code and not quiet.getvalue():
