@@ -32,6 +32,7 @@ from ce_tutor.tui.widgets.explorer import ExplorerView
 from ce_tutor.tui.widgets.lesson_list import LessonList
 from ce_tutor.tui.widgets.plot import LessonPlot
 from ce_tutor.tui.widgets.quiz import AnswerInput, FeedbackPanel, QuizView
+from ce_tutor.tui.widgets.step_header import StepHeader
 from ce_tutor.tui.widgets.steps import ProseView
 from ce_tutor.tui.widgets.too_small import TooSmall
 
@@ -233,7 +234,7 @@ def test_no_lessons_at_all(tmp_path):
     play(app, scenario)
 
 
-def test_opening_a_lesson_before_its_prerequisite_says_so_gently(tmp_path):
+def test_opening_a_lesson_before_its_prerequisite_says_so_gently_where_it_covers_nothing(tmp_path):
     app = make_app(tmp_path)
     seen = notes(app)
 
@@ -241,7 +242,16 @@ def test_opening_a_lesson_before_its_prerequisite_says_so_gently(tmp_path):
         await pilot.press("down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, PlayerScreen) and app.screen.run.lesson.id == "after"
-        assert any("builds on Basics" in note for note in seen)
+        header = app.screen.query_one(StepHeader)
+        lines = [line.text for line in header.render_lines(header.region.reset_offset)]
+        assert lines[1].rstrip().endswith("needs: Basics: one of each step")
+        assert seen == []  # no toast over the step
+        await pilot.press("escape", "up", "enter")  # the basics: nothing to say
+        await pilot.pause()
+        header = app.screen.query_one(StepHeader)
+        assert app.screen.run.lesson.id == "basics"
+        lines = [line.text for line in header.render_lines(header.region.reset_offset)]
+        assert "needs" not in lines[1]
 
     play(app, scenario)
 

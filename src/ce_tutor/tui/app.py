@@ -348,14 +348,13 @@ class TutorApp(App[None]):
         except LessonLoadError as exc:  # a lesson whose values cannot be computed
             self.tell(str(exc), "This lesson cannot be opened", "error")
             return
+        # Said in the header, at the right of the step's title: a toast would cover the first plot's legend.
         missing = next((s.missing for s in library.statuses() if s.id == lesson_id), ())
-        if missing:
-            names = ", ".join(library.title(r) for r in missing)
-            self.tell(f"This lesson builds on {names}, which you have not finished yet.", "Heads up")
+        note = f"needs: {', '.join(library.title(r) for r in missing)}" if missing else ""  # as in the list
         self.browser.completed(None)
         while self.screen is not self.browser and len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(PlayerScreen(run, ascii=self.options.ascii), self._lesson_closed)
+        self.push_screen(PlayerScreen(run, ascii=self.options.ascii, note=note), self._lesson_closed)
 
     def _lesson_closed(self, finished: str | None) -> None:
         """Back in the browser; after a finished lesson, the next one is highlighted."""

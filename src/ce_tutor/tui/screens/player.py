@@ -43,10 +43,12 @@ class PlayerScreen(TutorScreen[str | None]):
         Binding("escape", "leave", "Lessons", priority=True),
     ]
 
-    def __init__(self, run: LessonRun, *, ascii: bool = False) -> None:
+    def __init__(self, run: LessonRun, *, ascii: bool = False, note: str = "") -> None:
+        """``note``: shown in the header, at the right of the step's title (unmet prerequisites)."""
         super().__init__()
         self.run = run
         self.ascii = ascii
+        self.note = note
         self.work: StepWork | None = None  #: the step being computed, while it is
 
     def compose(self) -> ComposeResult:
@@ -68,6 +70,7 @@ class PlayerScreen(TutorScreen[str | None]):
         header.lesson = run.lesson.title
         header.step_title = run.step.title or ""
         header.index, header.total = run.index, run.n_steps
+        header.note = self.note
         self.cancel_work()  # the step on its way out is computed for nobody
         body = self.query_one("#step")
         await body.remove_children()

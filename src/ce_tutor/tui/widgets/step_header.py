@@ -16,7 +16,8 @@ BAR_WIDTH = 12
 
 
 class StepHeader(Widget):
-    """Two lines: lesson title and position (with a bar) on top, the step's title below."""
+    """Two lines: lesson title and position (with a bar) on top, the step's title below, and at its right a
+    ``note`` (the prerequisites not done yet), where it covers nothing of the step."""
 
     DEFAULT_CSS = """
     StepHeader { height: 2; padding: 0 1; background: $panel; }
@@ -26,6 +27,7 @@ class StepHeader(Widget):
     step_title: reactive[str] = reactive("")
     index: reactive[int] = reactive(0)
     total: reactive[int] = reactive(1)
+    note: reactive[str] = reactive("")
 
     def render(self) -> RenderResult:
         done = round(BAR_WIDTH * (self.index + 1) / max(self.total, 1))
@@ -37,5 +39,9 @@ class StepHeader(Widget):
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(justify="right", no_wrap=True)
         grid.add_row(Text(safe(self.lesson, one_line=True), style="bold"), position)
-        grid.add_row(Text(safe(self.step_title, one_line=True), style=f"bold {theme_color(self.app, 'text-accent')}"), "")
+        title = Text(safe(self.step_title, one_line=True), style=f"bold {theme_color(self.app, 'text-accent')}")
+        note = Text(safe(self.note, one_line=True), style="italic", no_wrap=True, overflow="ellipsis")
+        room = self.size.width - 2 - 2  # padding, and the gap between the columns
+        note.truncate(max(room - title.cell_len, room // 3, 0), overflow="ellipsis")  # what the title leaves
+        grid.add_row(title, note)
         return grid
