@@ -177,6 +177,47 @@ def test_a_later_start_shows_the_list_at_once_and_follows_lessons_changed_meanwh
     asyncio.run(main())
 
 
+@pytest.mark.parametrize("cached", [True, False], ids=["in the cache", "not in the cache"])
+def test_a_lesson_opened_while_the_catalog_loads_is_taken_alone_from_the_cache(tmp_path, monkeypatch, cached):
+    """A catalog of thousands takes seconds to load in the background; a lesson chosen meanwhile opens at
+    once from its cache entry. One whose entry is missing waits for the catalog (which validates it)."""
+    import ce_tutor.tui.library
+
+    options = AppOptions(lesson_dirs=[LESSONS], data_dir=tmp_path, seed=1)
+    read = ce_tutor.tui.library.read_catalog
+    read(options)  # an earlier start
+    if not cached:
+        for entry in (tmp_path / "cache" / "lessons").glob("*.pickle"):
+            entry.unlink()
+    go = threading.Event()
+    monkeypatch.setattr(ce_tutor.tui.library, "read_catalog", lambda *a: (go.wait(10), read(*a))[1])
+    app = TutorApp(options)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(200):
+                if app.lessons_ready:
+                    break
+                await pilot.pause(0.05)
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            assert app.library.catalog is None  # still loading
+            if cached:
+                assert isinstance(app.screen, PlayerScreen) and app.screen.run.lesson.id == "basics"
+            else:
+                assert not isinstance(app.screen, PlayerScreen)
+                assert text_of(app.screen.query_one("#tally", Static)).startswith("Opening Basics")
+            go.set()
+            await loaded(pilot)
+            for _ in range(100):
+                if isinstance(app.screen, PlayerScreen):
+                    break
+                await pilot.pause(0.05)
+            assert isinstance(app.screen, PlayerScreen) and app.screen.run.lesson.id == "basics"
+
+    asyncio.run(main())
+
+
 # -- the browser ---------------------------------------------------------------------------------------------
 def test_browser_shows_progress_next_up_and_prerequisites(tmp_path):
     app = make_app(tmp_path)

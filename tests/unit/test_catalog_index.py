@@ -44,8 +44,8 @@ def test_reading_the_catalog_writes_an_index_that_the_next_start_reads_without_t
     assert [s.id for s in index.lessons] == ["softmax", "neg-log-p"]
     first = index.lessons[0]
     lesson = catalog.lessons[0].lesson
-    assert (first.title, first.summary, first.steps, first.requires) == (
-        lesson.title, lesson.summary, len(lesson.steps), tuple(lesson.requires))
+    assert (first.title, first.summary, first.steps, first.requires, first.path) == (
+        lesson.title, lesson.summary, len(lesson.steps), tuple(lesson.requires), str(lessons / "01-softmax.yaml"))
 
 
 def test_any_change_to_the_lesson_files_makes_the_index_stale(lessons, tmp_path):
@@ -104,6 +104,7 @@ def set_title(title: object):  # noqa: ANN201
     lambda c: c["lessons"][0].__setitem__(3, 0),  # no steps
     lambda c: c["lessons"][0].__setitem__(3, True),  # a bool is not a count
     lambda c: c["lessons"][0].__setitem__(4, ["Not An Id"]),
+    lambda c: c["lessons"][0].__setitem__(5, "/etc/passwd"),  # not one of the lesson files
     lambda c: c["lessons"].append(list(c["lessons"][0])),  # the same id twice
     lambda c: c["lessons"].__setitem__(0, {"id": "softmax"}),
     lambda c: c.__setitem__("lessons", {}),
@@ -113,7 +114,7 @@ def set_title(title: object):  # noqa: ANN201
     lambda c: c.__setitem__("signature", "0" * 64),  # made from other files
     lambda c: c.clear(),
 ], ids=["escape", "bidi", "long title", "empty title", "number title", "bad id", "no steps", "bool steps",
-        "bad requires", "duplicate id", "not a list", "lessons not a list", "line 0", "message not text",
+        "bad requires", "not a lesson file", "duplicate id", "not a list", "lessons not a list", "line 0", "message not text",
         "other version", "other files", "empty"])
 def test_a_forged_or_damaged_index_is_a_miss(lessons, tmp_path, change):
     assert forged(lessons, tmp_path / "home", change) is None

@@ -124,8 +124,8 @@ from ce_tutor.tui.app import TutorApp
 from ce_tutor.tui.widgets.lesson_list import LessonList
 
 release = threading.Event()
-warm = library.warm_lessons
-library.warm_lessons = lambda catalog: (release.wait(60), warm(catalog))  # hold the background loading
+warm = library.warm_player
+library.warm_player = lambda lib: (release.wait(60), warm(lib))  # hold the background loading
 
 def heavy():
     return sorted(m for m in sys.modules if m.split(".")[0] in %(forbidden)r

@@ -131,6 +131,19 @@ class LessonCache:
         self._write(entry, (_TAG, key, lf.lesson, dict(lf.lines), dict(lf.texts)))
         return lf
 
+    def cached(self, path: Path) -> LessonFile | None:
+        """The lesson in ``path`` if the cache has it (a hit), else None: never validates, never raises."""
+        try:
+            data = read_bytes(path)
+        except LessonLoadError:
+            return None
+        key = _key(data)
+        cached = _read(self.directory / (key + _SUFFIX), key)
+        if cached is None:
+            return None
+        lesson, lines, texts = cached
+        return LessonFile(path, lesson, lines, texts)
+
     def tidy(self) -> None:
         """After a catalog is loaded: if anything was written, remove the entries that are neither used by
         this catalog nor among the :data:`MAX_SPARE` most recently used others (and stray temporary files)."""

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ce_tutor.lessons.catalog import Catalog
 
 FORMAT = "ce-tutor catalog index"
-VERSION = 1
+VERSION = 2
 #: The schema's bounds (``ce_tutor.lessons.schema.Lesson``), checked on what an index holds.
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,47}")
 MAX_TITLE, MAX_SUMMARY, MAX_STEPS = 60, 300, 100
@@ -58,6 +58,7 @@ class LessonSummary:
     summary: str
     steps: int
     requires: tuple[str, ...]
+    path: str  #: the lesson file (one of those the signature was made from)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def summarize(catalog: Catalog) -> CatalogIndex:
     """The index of a loaded catalog."""
     lessons = tuple(
         LessonSummary(lf.lesson.id, lf.lesson.title, lf.lesson.summary, len(lf.lesson.steps),
-                      tuple(lf.lesson.requires))
+                      tuple(lf.lesson.requires), str(lf.path))
         for lf in catalog.lessons
     )
     return CatalogIndex(lessons, tuple(catalog.problems))
@@ -112,6 +113,11 @@ def signature(paths: Sequence[Path]) -> str:
     """A digest of what the catalog in ``paths`` is made from: the lesson files found (as
     :func:`ce_tutor.lessons.catalog.lesson_files` finds them), each file's ``stat`` (size, times, inode,
     device), and the code that reads lessons. Any change to a lesson file changes it."""
+    return _signature(paths)[0]
+
+
+def _signature(paths: Sequence[Path]) -> tuple[str, set[str]]:
+    """:func:`signature`, and the lesson files it was made from."""
     files, problems = lesson_files(paths)
     digest = hashlib.sha256(_fingerprint())
     for problem in problems:
@@ -123,7 +129,7 @@ def signature(paths: Sequence[Path]) -> str:
         except OSError as exc:
             seen = f"error {exc.errno}"
         digest.update(f"file\0{file}\0{seen}\n".encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+    return digest.hexdigest(), {str(file) for file in files}
 
 
 def index_path(directory: Path, paths: Sequence[Path]) -> Path:
@@ -143,9 +149,10 @@ def read_index(directory: Path, paths: Sequence[Path]) -> CatalogIndex | None:
         return None
     if not (isinstance(content, dict) and content.get("format") == FORMAT and content.get("version") == VERSION):
         return None
-    if content.get("signature") != signature(paths):
+    made_from, files = _signature(paths)
+    if content.get("signature") != made_from:
         return None
-    return _parse(content)
+    return _parse(content, files)
 
 
 def write_index(directory: Path, paths: Sequence[Path], index: CatalogIndex, made_from: str) -> None:
@@ -154,7 +161,7 @@ def write_index(directory: Path, paths: Sequence[Path], index: CatalogIndex, mad
     or full disk just leaves no index."""
     content = {
         "format": FORMAT, "version": VERSION, "signature": made_from,
-        "lessons": [[s.id, s.title, s.summary, s.steps, list(s.requires)] for s in index.lessons],
+        "lessons": [[s.id, s.title, s.summary, s.steps, list(s.requires), s.path] for s in index.lessons],
         "problems": [[p.path, p.line, p.message, p.warning] for p in index.problems],
     }
     target = index_path(directory, paths)
@@ -215,21 +222,22 @@ def _lesson_id(value: Any) -> bool:
     return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
 
 
-def _parse(content: dict[str, Any]) -> CatalogIndex | None:
-    """The index in ``content`` if every part of it has the type and bounds a catalog can produce."""
+def _parse(content: dict[str, Any], files: set[str]) -> CatalogIndex | None:
+    """The index in ``content`` if every part of it has the type and bounds a catalog can produce, and
+    every lesson is one of ``files``."""
     lessons, problems = content.get("lessons"), content.get("problems")
     if not (isinstance(lessons, list) and isinstance(problems, list)):
         return None
     summaries: list[LessonSummary] = []
     for item in lessons:
-        if not (isinstance(item, list) and len(item) == 5):
+        if not (isinstance(item, list) and len(item) == 6):
             return None
-        lesson_id, title, summary, steps, requires = item
+        lesson_id, title, summary, steps, requires, path = item
         if not (_lesson_id(lesson_id) and _text(title, MAX_TITLE) and _text(summary, MAX_SUMMARY)
                 and type(steps) is int and 1 <= steps <= MAX_STEPS
-                and isinstance(requires, list) and all(map(_lesson_id, requires))):
+                and isinstance(requires, list) and all(map(_lesson_id, requires)) and path in files):
             return None
-        summaries.append(LessonSummary(lesson_id, title, summary, steps, tuple(requires)))
+        summaries.append(LessonSummary(lesson_id, title, summary, steps, tuple(requires), path))
     if len({s.id for s in summaries}) != len(summaries):
         return None
     found: list[Problem] = []

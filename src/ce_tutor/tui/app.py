@@ -178,39 +178,54 @@ class TutorApp(App[None]):
         return load_lessons(self.options, self._catalog)
 
     def _warm(self) -> None:
-        """What a lesson needs (a worker thread, once the list is shown): the lessons, if the list came from
-        the catalog index; then numpy, plotext, the player and each lesson's values."""
-        from ce_tutor.tui.library import read_catalog, warm_lessons
+        """What a lesson needs (a worker thread, once the list is shown): numpy, plotext and the player, and
+        the values of the lesson likely to be opened first; then, if the list came from the catalog index,
+        the lessons themselves (a lesson chosen meanwhile is taken alone from the lesson cache); then each
+        lesson's values."""
+        from ce_tutor.tui.library import read_catalog, warm_lessons, warm_player
 
         library = self.library
         if library is None:
             return
+        warm_player(library)
+        self.call_from_thread(self._player_ready)
         catalog = library.catalog
         if catalog is None:
             catalog = read_catalog(self.options, library.index)
             self.call_from_thread(self._attach, catalog)
-        warm_lessons(catalog)
+        warm_lessons(catalog.lessons)
+
+    def _player_ready(self) -> None:
+        """A lesson can be opened now: open the one chosen meanwhile, if any."""
+        self._lessons_ready = True
+        self.browser.opening(None)
+        if self.options.class_dir is not None:
+            self.call_after_refresh(_freeze_long_lived)
+        self._open_pending()
+
+    def _open_pending(self) -> None:
+        pending, self._pending_lesson = self._pending_lesson, None
+        if pending == REVIEW:
+            self.open_review()
+        elif pending is not None:
+            self.open_lesson(pending)
 
     def _attach(self, catalog: Catalog) -> None:
         """The lessons have loaded in the background: if they differ from the list shown (a file changed
-        since the index was checked), show them as they are."""
+        since the index was checked), show them as they are; open what waited for them."""
         if self.library is not None and self.library.attach(catalog):
             self.browser.catalog_changed()
+        if self._lessons_ready:
+            self.browser.opening(None)
+            self._open_pending()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name == "load" and event.state is WorkerState.SUCCESS:
             self._loaded(event.worker.result)
-        elif event.worker.name == "warm" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self._lessons_ready = True  # after an error, opening a lesson imports (and reports) it again
+        elif event.worker.name == "warm" and event.state is WorkerState.ERROR and not self._lessons_ready:
+            self._lessons_ready = True  # opening a lesson imports (and reports) what failed again
             self.browser.opening(None)
-            if self.options.class_dir is not None:
-                self.call_after_refresh(_freeze_long_lived)
-            pending, self._pending_lesson = self._pending_lesson, None
-            if pending == REVIEW:
-                self.open_review()
-            elif pending is not None:
-                self.open_lesson(pending)
 
     def _loaded(self, catalog: Catalog) -> None:
         from ce_tutor.tui.library import open_library
@@ -336,8 +351,10 @@ class TutorApp(App[None]):
             self._pending_lesson = lesson_id
             self.browser.opening(library.title(lesson_id))
             return
-        if library.catalog is None:  # the lessons failed to load in the background
-            self.tell("The lessons could not be loaded.", "Nothing to open", "error")
+        if library.catalog is None and library.lesson_file(lesson_id) is None:
+            # not in the lesson cache (or not a lesson): wait for the catalog, which validates what it lacks
+            self._pending_lesson = lesson_id
+            self.browser.opening(library.title(lesson_id))
             return
         try:
             run = library.start(lesson_id)

@@ -12,12 +12,14 @@ validated by a child process, so that YAML and pydantic never enter the app.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ce_tutor.lessons.catalog import Catalog
+    from ce_tutor.lessons.files import LessonFile
     from ce_tutor.lessons.index import CatalogIndex, LessonSummary
     from ce_tutor.lessons.player import LessonRun
     from ce_tutor.progress import LessonProgress, ProgressStore
@@ -63,6 +65,9 @@ class Library:
     warnings: list[str] = field(default_factory=list)
     #: The lessons themselves: None until loaded (in the background when the list came from the index).
     catalog: Catalog | None = None
+    #: The lesson cache, from which a lesson is taken alone while the catalog loads.
+    cache_dir: Path | None = None
+    _alone: dict[str, LessonFile] = field(default_factory=dict, repr=False)
 
     def attach(self, catalog: Catalog) -> bool:
         """The lessons have loaded; whether the list they make differs from the one shown (a file changed
@@ -72,7 +77,25 @@ class Library:
         index = summarize(catalog)
         changed = index != self.index
         self.catalog, self.index = catalog, index
+        self._alone.clear()
         return changed
+
+    def lesson_file(self, lesson_id: str) -> LessonFile | None:
+        """One lesson: from the catalog, or while it loads, alone from the lesson cache (None if the cache
+        does not have it: then it must wait for the catalog, which validates what the cache lacks)."""
+        if self.catalog is not None:
+            return self.catalog.get(lesson_id)
+        if lesson_id not in self._alone:
+            summary = self.index.get(lesson_id)
+            if summary is None or self.cache_dir is None:
+                return None
+            from ce_tutor.lessons.cache import LessonCache
+
+            lf = LessonCache(self.cache_dir).cached(Path(summary.path))
+            if lf is None or lf.lesson.id != lesson_id:
+                return None
+            self._alone[lesson_id] = lf
+        return self._alone[lesson_id]
 
     def statuses(self) -> list[LessonStatus]:
         """Every lesson in curriculum order, with its progress, "next up" and unmet prerequisites."""
@@ -104,11 +127,11 @@ class Library:
 
     def start(self, lesson_id: str) -> LessonRun:
         """A run of one lesson, resuming where the learner left it. Raises KeyError for an unknown id (or
-        before the lessons have loaded: :attr:`catalog`)."""
+        one not available yet: :meth:`lesson_file`)."""
         from ce_tutor.lessons.catalog import lesson_env
         from ce_tutor.lessons.player import LessonRun
 
-        lf = self.catalog.get(lesson_id) if self.catalog is not None else None
+        lf = self.lesson_file(lesson_id)
         if lf is None:
             raise KeyError(lesson_id)
         return LessonRun(lf.lesson, lesson_env(lf), store=self.store, learner_seed=self.seed)
@@ -160,14 +183,25 @@ def load_lessons(options: AppOptions, catalog: Catalog | None = None) -> Catalog
     return catalog if catalog is not None else read_catalog(options)
 
 
-def warm_lessons(catalog: Catalog) -> None:
-    """Import what a lesson needs and compute each lesson's values (in a worker thread, once the list is
-    shown), so that a lesson opens at once. A lesson whose values fail is left to report it when opened."""
-    import ce_tutor.tui.screens.player  # noqa: F401 - numpy, plotext, Markdown and the step widgets
+def warm_player(library: Library) -> None:
+    """Import what a lesson needs (numpy, plotext, Markdown, the step widgets) and compute the values of the
+    lesson the learner is most likely to open (in a worker thread, once the list is shown)."""
+    import ce_tutor.tui.screens.player  # noqa: F401
+
+    statuses = library.statuses()
+    likely = next((s.id for s in statuses if s.next_up), statuses[0].id if statuses else None)
+    lf = library.lesson_file(likely) if likely is not None else None
+    if lf is not None:
+        warm_lessons([lf])
+
+
+def warm_lessons(lessons: Iterable[LessonFile]) -> None:
+    """Compute each lesson's values (in a worker thread), so that a lesson opens at once. A lesson whose
+    values fail is left to report it when opened."""
     from ce_tutor.lessons.catalog import lesson_env
     from ce_tutor.lessons.problems import LessonLoadError
 
-    for lf in catalog.lessons:
+    for lf in lessons:
         try:
             lesson_env(lf)
         except LessonLoadError:
@@ -190,4 +224,5 @@ def open_library(index: CatalogIndex, options: AppOptions, catalog: Catalog | No
         seed = store.learner_seed
     else:
         seed = secrets.randbits(32)
-    return Library(index, store, seed, error, list(store.warnings) if store else [], catalog)
+    return Library(index, store, seed, error, list(store.warnings) if store else [], catalog,
+                   _where(options)[0])
