@@ -218,6 +218,43 @@ def test_a_lesson_opened_while_the_catalog_loads_is_taken_alone_from_the_cache(t
     asyncio.run(main())
 
 
+def test_a_lesson_whose_values_take_long_opens_from_a_worker_and_ctrl_q_answers_meanwhile(tmp_path, monkeypatch):
+    """A lesson's values may take up to its budget (2 s): they are computed in a worker, never on the app's
+    thread, so the list says "Opening …" and Ctrl+Q ends the app while they compute."""
+    from ce_tutor.lessons import runtime
+
+    armed, computing, release = threading.Event(), threading.Event(), threading.Event()
+    compute = runtime.values.compute
+
+    def slow(specs: object, env: dict) -> dict:
+        if specs and armed.is_set():  # the basics lesson has values: held until released
+            computing.set()
+            release.wait(10)
+        return compute(specs, env)
+
+    monkeypatch.setattr(runtime.values, "compute", slow)
+    app = make_app(tmp_path)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            armed.set()
+            runtime._ENVS.clear()  # as if the background had not reached it yet
+            await pilot.press("enter")
+            await pilot.pause(0.1)
+            assert computing.is_set() and not release.is_set()
+            assert text_of(app.screen.query_one("#tally", Static)).startswith("Opening Basics")
+            await pilot.press("down")  # the keys work meanwhile
+            assert app.screen.query_one(LessonList).highlighted == 1
+            await pilot.press("ctrl+q")
+            await pilot.pause(0.1)
+            assert not release.is_set()  # still computing, and yet:
+        assert app.return_code == 0
+        release.set()
+
+    asyncio.run(main())
+
+
 # -- the browser ---------------------------------------------------------------------------------------------
 def test_browser_shows_progress_next_up_and_prerequisites(tmp_path):
     app = make_app(tmp_path)

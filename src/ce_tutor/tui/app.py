@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from ce_tutor.lessons.catalog import Catalog
+    from ce_tutor.lessons.files import LessonFile
     from ce_tutor.tui.library import Library
     from ce_tutor.tui.screens.who import Learner
 
@@ -339,9 +341,25 @@ class TutorApp(App[None]):
             self.pop_screen()
         self.push_screen(ReviewScreen(review), lambda _: self.browser.refresh_lessons())
 
+    def _compute_values(self, lf: LessonFile, lesson_id: str) -> None:
+        """A lesson's values (a worker thread: they may take up to the lesson's budget), then open it."""
+        from ce_tutor.lessons.catalog import lesson_env
+        from ce_tutor.lessons.problems import LessonLoadError
+
+        try:
+            lesson_env(lf)
+        except LessonLoadError:
+            pass  # remembered: open_lesson reports it
+        self.call_from_thread(self._values_computed, lesson_id)
+
+    def _values_computed(self, lesson_id: str) -> None:
+        self.browser.opening(None)
+        self.open_lesson(lesson_id)
+
     def open_lesson(self, lesson_id: str) -> None:
         """Show a lesson in the player (from the browser, the palette, or at start-up)."""
         from ce_tutor.lessons.problems import LessonLoadError
+        from ce_tutor.lessons.runtime import env_known
         from ce_tutor.tui.screens.player import PlayerScreen
 
         library = self.library
@@ -351,10 +369,16 @@ class TutorApp(App[None]):
             self._pending_lesson = lesson_id
             self.browser.opening(library.title(lesson_id))
             return
-        if library.catalog is None and library.lesson_file(lesson_id) is None:
+        lf = library.lesson_file(lesson_id)
+        if library.catalog is None and lf is None:
             # not in the lesson cache (or not a lesson): wait for the catalog, which validates what it lacks
             self._pending_lesson = lesson_id
             self.browser.opening(library.title(lesson_id))
+            return
+        if lf is not None and not env_known(lf):  # its values are heavy work: computed in a worker first
+            self.browser.opening(library.title(lesson_id))
+            self.run_worker(partial(self._compute_values, lf, lesson_id), "values", thread=True, group="values",
+                            exclusive=True)
             return
         try:
             run = library.start(lesson_id)
