@@ -119,6 +119,12 @@ def stamp_first_frame(app, stamp: str) -> None:  # noqa: ANN001
 
 def run_ours_to_first_frame(stamp: str, cli_args: list[str]) -> int:
     """ce-tutor through its command line, ending after its first frame."""
+    from ce_tutor.tui.launch import openssl_left_out
+
+    with openssl_left_out():  # as the app's launch does before it imports Textual (which imports asyncio)
+        import asyncio  # noqa: F401
+        import hashlib  # noqa: F401
+        import secrets  # noqa: F401
     from ce_tutor.cli import main
     from ce_tutor.tui.app import TutorApp
 
