@@ -151,7 +151,8 @@ class TutorApp(App[None]):
             self._lessons_ready = True  # after an error, opening a lesson imports (and reports) it again
             self.browser.opening(None)
             if self.options.class_dir is not None:
-                self.call_after_refresh(_freeze_long_lived)
+                # Now, before a lesson chosen meanwhile opens: frozen, its first step would never be freed.
+                _freeze_long_lived()
             pending, self._pending_lesson = self._pending_lesson, None
             if pending is not None:
                 self.open_lesson(pending)
