@@ -1,4 +1,4 @@
-"""The sign-in screen of a class session (``ce-tutor serve`` runs ``ce-tutor --class-session DIR``)."""
+"""The sign-in screen of a class session (each tab of ``ce-tutor serve`` runs ``python -m ce_tutor.serve.tab DIR``)."""
 
 from __future__ import annotations
 

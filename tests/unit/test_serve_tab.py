@@ -16,8 +16,8 @@ def session(class_dir: Path) -> _Session:
     async def nothing(*args: object) -> None:
         return None
 
-    return _Session("true", write_bytes=nothing, write_str=nothing, close=nothing, download_manager=None,  # type: ignore[arg-type]
-                    class_dir=class_dir)
+    return _Session("true", write_bytes=nothing, write_str=nothing, close=nothing,
+                    download_manager=None, class_dir=class_dir)  # type: ignore[arg-type]
 
 
 def test_a_tab_runs_the_lean_entry_point_with_oo_and_the_class_bytecode(tmp_path: Path) -> None:
@@ -28,7 +28,8 @@ def test_a_tab_runs_the_lean_entry_point_with_oo_and_the_class_bytecode(tmp_path
     command = tab_command(options)
     assert command.startswith("exec ")
     assert " -OO -X " in command and f"'pycache_prefix={options.bytecode}'" in command
-    assert f"-m ce_tutor.serve.tab '{tmp_path / 'my class'}' --roster {tmp_path / 'r.txt'} --lessons {tmp_path / 'more'}" in command
+    assert (f"-m ce_tutor.serve.tab '{tmp_path / 'my class'}' --roster {tmp_path / 'r.txt'} "
+            f"--lessons {tmp_path / 'more'}") in command
 
 
 def test_the_tab_reads_back_what_the_server_wrote() -> None:

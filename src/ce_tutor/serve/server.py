@@ -251,7 +251,7 @@ def tab_python(options: ServeOptions) -> list[str]:
     """Python and its options for a tab's app process.
 
     With the class's bytecode prepared (:func:`prepare_bytecode`), ``-OO``: a tab then keeps no docstrings
-    (about 2.7 MiB of the ~600 modules it imports, numpy's most of all; 3 MiB off a tab's peak RSS) and runs
+    (about 2.7 MiB of the ~670 modules it imports, numpy's most of all; 3 MiB off a tab's peak RSS) and runs
     no ``assert`` (ce-tutor checks its input with code, never with asserts). Its bytecode is read from the
     class folder (``-X pycache_prefix``), where the server compiled it: ``-OO`` bytecode has its own files,
     which an installed package rarely has and often may not write next to its modules.

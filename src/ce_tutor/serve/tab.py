@@ -2,8 +2,8 @@
 
 The server starts each tab as ``python -m ce_tutor.serve.tab CLASS_DIR [--roster FILE] [--lessons DIR]...``
 (:func:`ce_tutor.serve.server.tab_command` writes that line). It goes straight to the app, without the
-command line's parser and its commands (``ce_tutor.cli`` and argparse: 0.4 MiB of every tab that a tab
-never uses). ``ce-tutor --class-session DIR`` runs the same in a terminal.
+command line's parser and its commands (``ce_tutor.cli`` and argparse: 0.3 MiB that a tab never uses).
+``ce-tutor --class-session DIR`` runs the same in a terminal.
 """
 
 from __future__ import annotations
