@@ -69,3 +69,13 @@ def test_when_the_bytecode_cannot_be_prepared_tabs_run_plain_with_a_warning(tmp_
     warning = prepare_bytecode(options)
     assert warning is not None and "could not be prepared" in warning and str(tmp_path) in warning
     assert options.bytecode is None and "-OO" not in tab_command(options)
+
+
+def test_the_tab_refuses_a_command_line_it_did_not_get_from_the_server(tmp_path: Path, capsys, monkeypatch) -> None:
+    from ce_tutor.serve.tab import main
+
+    assert main(["--roster", "r.txt"]) == 2
+    assert "usage: python -m ce_tutor.serve.tab CLASS_DIR" in capsys.readouterr().err
+    monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)  # and pytest's stdin is not a terminal
+    assert main([str(tmp_path)]) == 2
+    assert "runs in 'ce-tutor serve'" in capsys.readouterr().err
