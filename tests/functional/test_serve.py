@@ -361,6 +361,7 @@ def test_a_tab_runs_lean_from_the_class_bytecode_and_survives_a_lone_surrogate(t
 
     async def learner(server):
         async with aiohttp.ClientSession() as session, Tab(session, server.url) as tab:
+            compiled = set(class_dir.rglob("*.pyc"))  # at start, by the server
             await tab.sign_in("Ada")
             (pid,) = _tab_processes(server.process.pid)
             with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -375,6 +376,9 @@ def test_a_tab_runs_lean_from_the_class_bytecode_and_survives_a_lone_surrogate(t
             await tab.wait_for("this help")  # it arrived as "?", which opens the help
             await tab.press("\x1b", "lessons done")
             await tab.press("\r", "step 1/12")  # and the tab goes on: Enter opens the lesson
+            await tab.press("n", "step 2/12")
+            # The server compiled what the tab needed (else add it to server.TAB_MODULES).
+            assert {p.name for p in set(class_dir.rglob("*.pyc")) - compiled} == set()
             return argv, environ, maps
 
     with Server(class_dir) as server:

@@ -43,8 +43,9 @@ BYTECODE_DIR = Path("cache") / "bytecode"
 #: needs it, and kept; a name here that this Textual or Python does not have is skipped.
 TAB_MODULES = ("ce_tutor.serve.tab", "ce_tutor.tui.launch", "ce_tutor.tui.app", "ce_tutor.tui.library",
                "ce_tutor.tui.screens.who", "ce_tutor.tui.screens.player", "ce_tutor.tui.screens.review",
-               "ce_tutor.tui.screens.dialogs", "ce_tutor.classroom", "ce_tutor.progress",
+               "ce_tutor.tui.screens.dialogs", "ce_tutor.tui.screens.help", "ce_tutor.classroom", "ce_tutor.progress",
                "ce_tutor.lessons.cache", "ce_tutor.lessons.catalog", "ce_tutor.lessons.player",
+               "ce_tutor.lessons.runtime", "ce_tutor.lessons.explore", "ce_tutor.lessons.plots", "importlib.util",
                "ce_tutor.plotting.layout", "ce_tutor.review.session", "ce_tutor.review.rating",
                "ce_tutor.review.schedule", "textual.drivers.web_driver", "textual.pilot", "textual.scrollbar",
                "textual.layouts.factory", "concurrent.futures.thread", "statistics", "_strptime")
