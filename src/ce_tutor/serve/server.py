@@ -57,8 +57,11 @@ for name in {names!r}:
     except ModuleNotFoundError as exc:
         if exc.name != name:
             raise
-import rich._unicode_data
-rich._unicode_data.load()  # the table of character widths, chosen when the first text is measured
+try:  # the table of character widths, chosen when the first text is measured (Rich 14)
+    import rich._unicode_data
+    rich._unicode_data.load()
+except (ImportError, AttributeError):
+    pass
 """
 #: glibc's malloc arenas in a tab's process (see :meth:`_Session._build_environment`).
 TAB_MALLOC_ARENAS = "2"
