@@ -569,12 +569,9 @@ def _class_session(args: argparse.Namespace, interactive: bool) -> int:
     """One browser tab of `ce-tutor serve`: the app, asking who the learner is first."""
     if not interactive or args.plain:
         raise UsageError("ce-tutor: a class session runs in 'ce-tutor serve' (or a terminal), not in plain mode")
-    from ce_tutor.lessons.catalog import lesson_dirs
-    from ce_tutor.tui import AppOptions, run
+    from ce_tutor.serve.tab import run_tab  # what `ce-tutor serve` runs in each tab, without this parser
 
-    return run(AppOptions(lesson_dirs=lesson_dirs(extra=args.lessons), theme=args.theme, ascii=args.ascii,
-                          class_dir=args.class_session.resolve(),
-                          roster=args.roster.resolve() if args.roster else None))
+    return run_tab(args.class_session, args.roster, args.lessons, theme=args.theme, ascii=args.ascii)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -337,3 +337,57 @@ def test_behind_an_https_proxy_the_page_uses_wss(tmp_path):
         assert "https://ce.school.example/static/js/textual.js" in page
         status, plain = get(server.url + "/")
         assert status == 200 and f'"ws://127.0.0.1:{server.port}/ws"' in plain
+
+
+def _tab_processes(server_pid):
+    """The server's children: each tab's app process (the shell that starts it execs into Python)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == server_pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return found
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads /proc (Linux)")
+def test_a_tab_runs_lean_from_the_class_bytecode_and_survives_a_lone_surrogate(tmp_path):
+    """Each tab runs `python -OO` from the class's own bytecode, without OpenSSL (as the terminal app),
+    with two malloc arenas; a key press that is valid JSON but not Unicode does not end it."""
+    class_dir = tmp_path / "class"
+
+    async def learner(server):
+        async with aiohttp.ClientSession() as session, Tab(session, server.url) as tab:
+            compiled = set(class_dir.rglob("*.pyc"))  # at start, by the server
+            await tab.sign_in("Ada")
+            (pid,) = _tab_processes(server.process.pid)
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                environ = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
+            with open(f"/proc/{pid}/maps") as f:
+                maps = f.read()
+            await tab.settle()
+            tab.mark()
+            await tab.ws.send_str('["stdin", "\\ud800"]')  # a lone surrogate: JSON allows it
+            await tab.wait_for("this help")  # it arrived as "?", which opens the help
+            await tab.press("\x1b", "lessons done")
+            await tab.press("\r", "step 1/12")  # and the tab goes on: Enter opens the lesson
+            await tab.press("n", "step 2/12")
+            # The server compiled what the tab needed (else add it to server.TAB_MODULES).
+            assert {p.name for p in set(class_dir.rglob("*.pyc")) - compiled} == set()
+            return argv, environ, maps
+
+    with Server(class_dir) as server:
+        argv, environ, maps = asyncio.run(learner(server))
+        assert server.interrupt() == 0
+    bytecode = class_dir / "cache" / "bytecode"
+    assert b"-OO" in argv and f"pycache_prefix={bytecode}".encode() in argv
+    assert argv[argv.index(b"-m") + 1] == b"ce_tutor.serve.tab"  # not the command line's parser
+    assert list(bytecode.rglob("who.*.opt-2.pyc"))
+    assert b"PYTHONDONTWRITEBYTECODE" not in environ and environ[b"MALLOC_ARENA_MAX"] == b"2"
+    assert "libcrypto" not in maps and "libssl" not in maps
+    assert "Traceback" not in server.output()

@@ -1,4 +1,4 @@
-"""The sign-in screen of a class session (``ce-tutor serve`` runs ``ce-tutor --class-session DIR``)."""
+"""The sign-in screen of a class session (each tab of ``ce-tutor serve`` runs ``python -m ce_tutor.serve.tab DIR``)."""
 
 from __future__ import annotations
 
@@ -108,3 +108,68 @@ def test_sign_in_screen_snapshot(snap_compare, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(class_app(tmp_path / "class"), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_a_lesson_chosen_before_the_freeze_is_freed_like_any_other(tmp_path: Path, monkeypatch) -> None:
+    """A class session freezes what is alive once a lesson's imports are ready (gc.freeze: the collection
+    after each step then skips it). A lesson chosen before then opens after the freeze, so that its first
+    step's widgets are not frozen: once the learner moves on, they are freed like every other step's."""
+    import threading
+
+    import ce_tutor.tui.library as library
+
+    release = threading.Event()
+    warm = library.warm_lessons
+
+    def held(catalog) -> None:  # the imports take as long as the test needs
+        release.wait(60)
+        warm(catalog)
+
+    monkeypatch.setattr(library, "warm_lessons", held)
+    asyncio.run(_chosen_before_the_freeze(tmp_path, release))
+
+
+async def _chosen_before_the_freeze(tmp_path: Path, release) -> None:
+    import weakref
+
+    from ce_tutor.tui.screens.player import PlayerScreen
+    from ce_tutor.tui.widgets.explorer import ExplorerView
+    from ce_tutor.tui.widgets.quiz import QuizView
+    from ce_tutor.tui.widgets.steps import PlotView, ProseView
+
+    views = (ProseView, PlotView, ExplorerView, QuizView)
+    app = class_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await type_text(pilot, "Ada")
+        await pilot.press("enter")
+        for _ in range(400):
+            if app.library is not None:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        await pilot.press("enter")  # the first lesson, chosen while its imports are still held back
+        await pilot.pause()
+        assert app._pending_lesson is not None and gc.get_freeze_count() == 0
+        release.set()
+        first = None
+        for _ in range(500):
+            if isinstance(app.screen, PlayerScreen) and (
+                    shown := [w for w in app.screen.query("*") if isinstance(w, views)]):
+                first = weakref.ref(shown[0])
+                shown = []
+                break
+            await pilot.pause(0.02)
+        assert first is not None, "the lesson did not open"
+        for _ in range(100):
+            if gc.get_freeze_count():
+                break
+            await pilot.pause(0.02)
+        assert gc.get_freeze_count() > 0
+        for _ in range(2):
+            await pilot.press("n")
+            await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        gc.collect()
+        assert first() is None, "the first step's widgets were frozen with the app"

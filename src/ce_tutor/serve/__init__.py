@@ -2,7 +2,8 @@
 
 textual-serve (the server behind ``textual serve``) runs one app process per browser tab and relays its
 screen over a websocket. :mod:`ce_tutor.serve.server` adds what a class needs around it: the "who are
-you" app mode (each tab runs ``ce-tutor --class-session DIR``), a cap on tabs with a polite "the class is
+you" app mode (each tab runs ``python -m ce_tutor.serve.tab DIR``,
+as ``ce-tutor --class-session DIR`` does), a cap on tabs with a polite "the class is
 full" page, an idle timeout, and a clean end of every tab on Ctrl-C. Nothing in the domain or the app
 imports this package; importing it is cheap (aiohttp and textual-serve load when :func:`serve` runs).
 """
@@ -25,6 +26,9 @@ class ServeOptions:
     max_learners: int | None = None
     idle_seconds: float = 30 * 60.0
     lessons: list[Path] = field(default_factory=list)
+    #: Where the tabs' bytecode (without docstrings) is kept, once :func:`ce_tutor.serve.server.prepare` has
+    #: compiled it; None: the tabs run as a plain ``python -m ce_tutor`` does.
+    bytecode: Path | None = None
 
 
 def serve(options: ServeOptions) -> int:

@@ -202,7 +202,8 @@ class TutorApp(App[None]):
         self._lessons_ready = True
         self.browser.opening(None)
         if self.options.class_dir is not None:
-            self.call_after_refresh(_freeze_long_lived)
+            # Now, before a lesson chosen meanwhile opens: frozen, its first step would never be freed.
+            _freeze_long_lived()
         self._open_pending()
 
     def _open_pending(self) -> None:

@@ -175,7 +175,10 @@ def run(options: AppOptions) -> int:
     from ce_tutor.tui.app import TutorApp
     from ce_tutor.tui.workarounds import tolerate_bad_input_bytes
 
-    tolerate_bad_input_bytes()
+    if "linux_driver" in os.environ.get("TEXTUAL_DRIVER", "linux_driver"):
+        # Not for the web driver of a browser tab (ce-tutor serve), which is sent valid UTF-8 only: importing
+        # the Linux driver there would load a module the tab never uses.
+        tolerate_bad_input_bytes()
     app: TutorApp | None = None
     quiet = io.StringIO()  # what Textual would print on a crash (the app logs the traceback itself)
     error: Exception | None = None
