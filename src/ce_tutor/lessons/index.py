@@ -169,7 +169,7 @@ def write_index(directory: Path, paths: Sequence[Path], index: CatalogIndex, mad
     try:
         text = json.dumps(content, separators=(",", ":"))  # ASCII: a file name's stray surrogates survive
         directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="ascii", dir=directory, suffix=".tmp", delete=False) as f:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, suffix=".tmp", delete=False) as f:
             temporary = f.name
             f.write(text)
         os.replace(temporary, target)
