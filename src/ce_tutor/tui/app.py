@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -323,6 +323,16 @@ class TutorApp(App[None]):
                 self.tell(f"Forgot {what}.", "Progress reset")
 
         self.push_screen(ConfirmScreen(safe(f"Forget {what}? This cannot be undone."), "Reset"), reset)
+
+    # -- keys --------------------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """A key typed while a screen loads waits for it (:meth:`TutorScreen.hold_key`), so that none is
+        lost, and each acts on what it was typed for."""
+        if isinstance(event, events.Key) and not event.is_forwarded and self.screen_stack:
+            screen = self.screen_stack[-1]
+            if isinstance(screen, TutorScreen) and screen.hold_key(event):
+                return
+        await super().on_event(event)
 
     # -- actions -----------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
