@@ -290,3 +290,42 @@ def test_arrows_typed_while_an_explorer_loads_move_its_values_and_esc_still_leav
             await until(lambda: isinstance(app.screen, BrowserScreen), "Esc did not leave")
 
     asyncio.run(main())
+
+
+def test_esc_leaves_while_a_hint_is_being_filled_in(tmp_path, monkeypatch):
+    """Checking an answer and filling in a hint or the solution are lesson work (texts with placeholders):
+    a worker thread does them, so the app answers meanwhile."""
+    from ce_tutor.quiz.session import QuizSession
+
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+    hint = QuizSession.hint
+
+    def held(self: QuizSession) -> str | None:
+        assert threading.current_thread() is not threading.main_thread(), "filled in on the app's thread"
+        started.set()
+        release.wait(30)
+        try:
+            return hint(self)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(QuizSession, "hint", held)
+    app = make_app(tmp_path)
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            await pilot.press("enter", "n", "n", "n")
+            await settled(pilot)
+            assert app.screen.query(QuizView)
+            send_key(app, "ctrl+t")
+            await until(started.is_set, "the hint was never asked for")
+            send_key(app, "escape")
+            await until(lambda: isinstance(app.screen, BrowserScreen), "Esc did not leave the lesson")
+            assert not finished.is_set()
+            release.set()
+            await until(finished.is_set, "the hint was never let go")
+            await settled(pilot)
+            assert app.return_code is None and app.crash_log is None
+
+    asyncio.run(main())
