@@ -239,17 +239,17 @@ def test_keys_typed_while_a_step_computes_act_on_that_step(tmp_path, monkeypatch
             answer = f"{player.run.quiz(3).variant.answer:.10g}"
             send_key(app, "n")
             await until(lambda: player.work is not None and player.work.index == 3, "the quiz never loaded")
-            for key in ["enter", *keys_for(answer), "enter"]:
+            for key in ["enter", "7", "enter", "backspace", *keys_for(answer), "enter"]:
                 send_key(app, key)
-            await until(lambda: len(player._held or ()) == 2 + len(answer), "the keys were not kept")
+            await until(lambda: len(app._keys_waiting) == 5 + len(answer), "the keys were not kept")
             assert not player.query(QuizView)  # still computing
             go.set()
             await settled(pilot)
             assert player.run.index == 3
             quiz = player.query_one(QuizView)
-            assert quiz.session.attempts == 1
+            assert quiz.session.attempts == 2  # 7 (wrong), then, after a backspace, the answer (right)
             assert quiz.session.last_feedback is not None and quiz.session.last_feedback.verdict.value == "correct"
-            assert not player._held
+            assert not app._keys_waiting
 
     asyncio.run(main())
 
@@ -278,7 +278,7 @@ def test_arrows_typed_while_an_explorer_loads_move_its_values_and_esc_still_leav
             await until(lambda: player.work is not None and player.work.index == 2, "the explorer never loaded")
             for key in ("right", "right", "down", "right"):  # for the explorer, not "next step"
                 send_key(app, key)
-            await until(lambda: len(player._held or ()) == 4, "the keys were not kept")
+            await until(lambda: len(app._keys_waiting) == 4, "the keys were not kept")
             go.set()
             await settled(pilot)
             assert player.run.index == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from textual import events
@@ -28,15 +27,11 @@ class TutorScreen(Screen[R], Generic[R]):
 
     _focus_before: Widget | None = None
 
-    #: Keys that act at once even while the screen loads (:meth:`hold_key`): quitting, and leaving.
-    KEYS_AT_ONCE = frozenset({"ctrl+q", "ctrl+c", "escape"})
-    #: Keys that also act at once while it loads, as long as no key is waiting: they mean the same
-    #: whatever is loading (moving between steps).
+    #: Keys that act while the screen loads, as long as no key is waiting: they mean the same whatever is
+    #: loading (moving between steps). Quitting and Esc never wait (TutorApp.KEYS_AT_ONCE).
     KEYS_WHILE_LOADING: frozenset[str] = frozenset()
     _loading = False
     _holds = 0
-    _held: deque[events.Key] | None = None
-    _replaying: events.Key | None = None
 
     def on_mount(self) -> None:
         self.mount(TooSmall())
@@ -79,23 +74,12 @@ class TutorScreen(Screen[R], Generic[R]):
         return not self.too_small
 
     # -- keys typed while the screen loads -----------------------------------------------------------------
-    # A key is handled in several hops (the app, the focused widget, up to the bindings), and what it acts
-    # on may be replaced meanwhile: a key typed while a step was computing went to a widget on its way out,
-    # or to nothing, and was lost. So while a screen loads, the app hands it every key (``hold_key``,
-    # before Textual's own handling); the screen keeps them, and once what loaded is on the screen and
-    # focused, replays them in order, one at a time, each as if it had been typed then.
-    def hold_key(self, event: events.Key) -> bool:
-        """Called by the app for each key typed while this is the active screen: True if the screen keeps
-        it for later (it is loading, or keys kept earlier are still waiting)."""
-        if event is self._replaying or event.key in self.KEYS_AT_ONCE:
-            return False
-        held = self._held
-        if not held and (not self._loading or event.key in self.KEYS_WHILE_LOADING):
-            return False
-        if held is None:
-            held = self._held = deque()
-        held.append(event)
-        return True
+    # The app hands the keys to the widgets one at a time (TutorApp.on_event), and asks the screen first
+    # whether it can take one now: while it loads (a step being computed and drawn), the keys wait, in
+    # order, and once what loaded is on the screen and focused they go on, each as if typed then.
+    def takes_key_now(self, event: events.Key) -> bool:
+        """False while this screen loads (for the keys that must wait for what is loading)."""
+        return not self._loading or event.key in self.KEYS_WHILE_LOADING
 
     def hold_keys(self) -> int:
         """From now until :meth:`release_keys` is called with what this returns, the keys typed wait."""
@@ -104,25 +88,15 @@ class TutorScreen(Screen[R], Generic[R]):
         return self._holds
 
     def release_keys(self, holds: int) -> None:
-        """What was loading (since ``holds = hold_keys()``) is on the screen: replay the keys that waited.
+        """What was loading (since ``holds = hold_keys()``) is on the screen: the keys that waited go on.
         Call it in the app's loop, after the focus has moved (``app.call_later`` after ``focus()``). If
         something else started loading since, the keys wait for that."""
         if holds != self._holds:
             return
         self._loading = False
-        self._replay()
-
-    def _replay(self) -> None:
-        """Replay the next key that waited, then (behind it in the app's queue) the one after, unless it
-        started loading again."""
-        held = self._held
-        if self._loading or not held or not self.is_attached:
-            return
-        waiting = held.popleft()
-        key = events.Key(waiting.key, waiting.character)
-        self._replaying = key
-        self.app.post_message(key)
-        self.app.call_later(self._replay)
+        keys_ready = getattr(self.app, "keys_ready", None)
+        if keys_ready is not None:
+            keys_ready()
 
 
 class TutorModal(ModalScreen[R], TutorScreen[R]):

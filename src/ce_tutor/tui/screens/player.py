@@ -33,8 +33,8 @@ class PlayerScreen(TutorScreen[str | None]):
     CSS_PATH = "player.tcss"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
     # The keys that move between steps are priority bindings: they act in the app's loop as the key comes,
-    # so that the keys after them wait for the next step (hold_key) instead of going to the one on its way
-    # out. → and ← give way to a widget that uses them (an explorer, the answer box).
+    # so that the keys after them wait for the next step (takes_key_now) instead of going to the one on
+    # its way out. → and ← give way to a widget that uses them (an explorer, the answer box).
     BINDINGS = [
         Binding("n", "finish", "Finish", priority=True),
         Binding("n", "next", "Next", priority=True),

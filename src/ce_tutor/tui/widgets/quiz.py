@@ -14,7 +14,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
-from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
@@ -196,7 +195,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         def graded(feedback: Feedback) -> None:
             self.show_state()
             if feedback.verdict == "correct":
-                self.focus_now(self)
+                self.focus()
             self.call_after_refresh(self.scroll_to_widget, self.query_one(FeedbackPanel))
 
         self.queue_work("checking your answer", partial(self.session.submit, answer), graded)
@@ -263,13 +262,13 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         event.prevent_default()
         box.insert_text_at_cursor(event.character or "")
         self._typed_ahead = True  # so that an Enter that follows before the box has focus checks it
-        self.focus_now(box)
+        box.focus()
 
     # -- actions -----------------------------------------------------------------------------------------
     async def action_answer(self) -> None:
         """Enter: into the answer box; if an answer was typed ahead (faster than the focus moved), check it."""
         box = self.answer_box
-        self.focus_now(box)
+        box.focus()
         if self._typed_ahead:
             self._typed_ahead = False
             await box.action_submit()
@@ -345,13 +344,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
 
     def action_leave_box(self) -> None:
         self._typed_ahead = False
-        self.focus_now(self)
-
-    def focus_now(self, widget: Widget) -> None:
-        """Focus ``widget`` before the next key is handled (``focus()`` waits its turn in the app's queue,
-        behind keys already typed, which then went to the widget focused before)."""
-        if self.screen.focused is not widget:
-            self.screen.set_focus(widget)
+        self.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         typing = self.answer_box.has_focus
