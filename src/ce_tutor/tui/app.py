@@ -405,9 +405,12 @@ class TutorApp(App[None]):
         if self._key_in_flight is None and self._keys_waiting and self._key_released is None:
             self._key_released = self._keys_waiting.popleft()
             self.post_message(self._key_released)
-        if not self._keys_waiting and self._key_timer is not None:
-            self._key_timer.stop()
-            self._key_timer = None
+        if self._key_timer is not None:
+            if self._keys_waiting:
+                self._key_timer.reset()  # keys go on: only one held up this long is stuck
+            else:
+                self._key_timer.stop()
+                self._key_timer = None
 
     def _key_stuck(self) -> None:
         """A key handed on long ago was never seen handled (its widget was removed with it): go on."""
