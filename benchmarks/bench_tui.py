@@ -467,18 +467,24 @@ def real_lesson_rss(data_dir: Path, lessons: list[tuple[str, Plan]]) -> float:
     Enter opens the lesson that is next up."""
     argv = [sys.executable, "-m", "ce_tutor", lessons[0][0], "--data-dir", str(data_dir), "--seed", "1"]
     with Terminal(argv) as terminal:
-        for number_of_lesson, (_, steps) in enumerate(lessons):
+        for number_of_lesson, (lesson_id, steps) in enumerate(lessons):
             if number_of_lesson:
                 terminal.send(b"\r")
             for number, (kind, keys) in enumerate(steps, 1):
-                terminal.wait_for(f"step {number}/{len(steps)}".encode())
-                terminal.settle()
-                for key in keys:
-                    terminal.send(key)
-                    if kind != "quiz":  # a quiz's output is read below, waiting for its verdict
-                        terminal.read(0.05, limit=1.0)
-                if kind == "quiz":
-                    terminal.wait_for("✓ Correct".encode())
+                try:
+                    terminal.wait_for(f"step {number}/{len(steps)}".encode())
+                    terminal.settle()
+                    for key in keys:
+                        terminal.send(key)
+                        if kind != "quiz":  # a quiz's output is read below, waiting for its verdict
+                            terminal.read(0.05, limit=1.0)
+                    if kind == "quiz":
+                        terminal.wait_for("✓ Correct".encode())
+                except RuntimeError as exc:  # say where, and what the app logged if it crashed
+                    logs = sorted((data_dir / "logs").glob("crash-*.log"))
+                    log = logs[-1].read_text(errors="replace")[-3000:] if logs else "no crash log"
+                    raise RuntimeError(f"{lesson_id}, step {number} ({kind}), exit status "
+                                       f"{terminal.child.poll()}: {exc}\n{log}") from None
                 terminal.send(b"n")  # on the last step: finishes the lesson, back to the browser
             terminal.settle()
         peak = vm_hwm_kib(terminal.child.pid) / 1024

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from textual.pilot import Pilot
-from tui_helpers import loaded, make_app
+from tui_helpers import loaded, make_app, settled
 
 from ce_tutor.lessons.loader import validate
 from ce_tutor.lessons.schema import ExploreStep, Lesson, PlotStep
@@ -53,14 +53,15 @@ def at_step(index: int, corner: str | None):
         assert isinstance(player, PlayerScreen)
         player.run.go(index)
         await player.show_step()
-        await pilot.pause()
+        await settled(pilot)
         if corner is not None:
             view = player.query_one(ExplorerView)
-            for param in view.explorer.params:
-                view.explorer.set(param.name, param.min if corner == "min" else param.max)
+            with view.explorer.lock:  # the view computes in worker threads
+                for param in view.explorer.params:
+                    view.explorer.set(param.name, param.min if corner == "min" else param.max)
             view.show_values()
         pilot.app.clear_notifications()  # "this lesson builds on ...": not what these pictures are about
-        await pilot.pause()
+        await settled(pilot)  # the explorer's lines and the plot are computed in workers
 
     return run_before
 

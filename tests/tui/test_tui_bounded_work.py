@@ -184,7 +184,7 @@ def test_texts_too_big_to_show_are_a_message_not_a_frozen_app(tmp_path: Path) ->
 
 
 def test_a_plot_over_its_budget_is_a_value_error_which_the_plot_shows(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Plots are computed on the app's thread when laid out: a budget bounds them (LessonPlot shows the
+    """Plots are computed in a worker thread when laid out: a budget bounds them (LessonPlot shows the
     ValueError in place of the plot)."""
     monkeypatch.setattr(steps, "PLOT_BUDGET_S", 0.05)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from tui_helpers import loaded, make_app, type_text
+from tui_helpers import loaded, make_app, settled, type_text
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def steps(*keys: str, answer: str | None = None, size: tuple[int, int] | None = 
             await pilot.press("enter")
         if size is not None:
             await pilot.resize_terminal(*size)
-        await pilot.pause()
+        await settled(pilot)  # the steps, an explorer's lines and the plots are computed in workers
 
     return run_before
 

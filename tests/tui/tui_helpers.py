@@ -49,6 +49,26 @@ async def loaded(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def settled(pilot: Pilot[Any]) -> None:
+    """Wait until the app's workers are done and what they computed is on the screen: a step's body, an
+    explorer's lines after a move and a plot are computed in worker threads, and a result can start
+    another (a plot laid out for the first time computes its numbers)."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    app = pilot.app
+    for _ in range(200):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):  # work for a view gone, say: what the test looks at next
+            pass
+        await pilot.pause()
+        if all(worker.is_finished for worker in app.workers):
+            await pilot.pause()
+            if all(worker.is_finished for worker in app.workers):
+                return
+    raise AssertionError(f"the app's workers never finished: {list(app.workers)}")
+
+
 async def open_first_lesson(pilot: Pilot[Any]) -> PlayerScreen:
     """From a fresh app: wait for the lessons, open the first one from the browser, return the player."""
     await loaded(pilot)

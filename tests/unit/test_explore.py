@@ -231,3 +231,19 @@ def test_a_range_that_cannot_be_computed_is_an_explore_error():
     with pytest.raises(ExploreError, match="the range 0 to 0 is empty") as info:
         e.lines()
     assert info.value.at == ("params", 1)
+
+
+def test_moved_works_out_a_nudge_from_given_values_without_changing_the_explorer():
+    """What a front end shows at once, before the explorer computes the move in the background."""
+    for make, moves in ((explorer, [("q", 1, False), ("q", -1, True), ("q", 1, False)]),
+                        (distribution, [("q0", 1, False), ("q2", -1, True), ("q1", 1, False), ("q0", -1, True)])):
+        e, shadow = make(), make()
+        shown = dict(e.values)
+        for name, direction, big in moves:
+            shown = e.moved(shown, name, direction, big, e.bounds(name))
+            shadow.nudge(name, direction, big=big)
+            assert shown == shadow.values  # the same arithmetic as a real nudge
+        assert e.values == e.start_values()  # and the explorer itself did not move
+    e = explorer()
+    at_top = {"q": 1.0}
+    assert e.moved(at_top, "q", 1, False, (0.0, 1.0)) == at_top  # at the end: nothing moves

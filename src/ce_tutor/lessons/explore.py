@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import functools
+import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -31,7 +32,9 @@ class ExploreError(LocatedError):
 
 
 class Explorer:
-    """The live state of one explore step. ``values`` holds each parameter's current value."""
+    """The live state of one explore step. ``values`` holds each parameter's current value.
+
+    Not thread-safe: a front end that computes in worker threads holds ``lock`` while it uses one."""
 
     def __init__(self, step: ExploreStep, env: Mapping[str, object]) -> None:
         self.step = step
@@ -52,6 +55,7 @@ class Explorer:
         self._base = dict(env)
         self._by_name = {p.name: p for p in self.params}
         self._cache: dict[object, Any] = {}
+        self.lock = threading.RLock()
 
     # -- moving the parameters ---------------------------------------------------------------------------
     def nudge(self, name: str, direction: int, big: bool = False) -> bool:
@@ -60,17 +64,32 @@ class Explorer:
         From a value between grid points (a start or an end off the grid), the first step goes to the
         nearest grid point in that direction.
         """
-        param = self._param(name)
         if direction == 0:
             return False
         low, _ = self.bounds(name)
-        position = (self.values[name] - low) / param.step
-        steps = BIG_STEP if big else 1
-        if direction > 0:
-            target = math.floor(position + _SLACK) + steps
-        else:
-            target = math.ceil(position - _SLACK) - steps
-        return self.set(name, low + target * param.step)
+        return self.set(name, _target(self._param(name), self.values[name], low, direction, big))
+
+    def moved(
+        self, values: Mapping[str, float], name: str, direction: int, big: bool, bounds: tuple[float, float]
+    ) -> dict[str, float]:
+        """What :meth:`nudge` would make of ``values`` (not the explorer's own) with ``name``'s range taken
+        as ``bounds``: arithmetic only, no formula, so that a front end can show a move at once and let
+        the explorer compute it (and move the params whose range follows others) in the background.
+        Changes nothing."""
+        param = self._param(name)
+        moved = dict(values)
+        if direction == 0 or math.isnan(values[name]):
+            return moved
+        new = _on_grid(param, _target(param, values[name], bounds[0], direction, big), bounds)
+        if new != values[name]:
+            moved[name] = new
+            if name in self._of:
+                self._rescale(name, values[name], moved)
+        return moved
+
+    def start_values(self) -> dict[str, float]:
+        """Every parameter's starting value (what :meth:`reset` goes back to)."""
+        return {p.name: p.value for p in self.params}
 
     def set(self, name: str, value: float) -> bool:
         """Set ``name`` to ``value``, kept in range and on the step grid (its start value is always allowed,
@@ -89,14 +108,14 @@ class Explorer:
             return False
         self.values[name] = new
         if name in self._of:
-            self._rescale(name, old)
+            self._rescale(name, old, self.values)
         self._cache.clear()
         self._clamp_others(name)
         return True
 
     def reset(self) -> None:
         """Every parameter back to its starting value."""
-        self.values.update((p.name, p.value) for p in self.params)
+        self.values.update(self.start_values())
         self._cache.clear()
 
     def bounds(self, name: str) -> tuple[float, float]:
@@ -132,14 +151,14 @@ class Explorer:
 
         return self._cached(key, compute)
 
-    def _rescale(self, name: str, old: float) -> None:
-        """Keep ``name``'s distribution summing to 1 after ``name`` moved from ``old``."""
+    def _rescale(self, name: str, old: float, values: dict[str, float]) -> None:
+        """Keep ``name``'s distribution in ``values`` summing to 1 after ``name`` moved from ``old``."""
         others = [s for s in self.distributions[self._of[name]] if s != name]
-        rest = 1.0 - self.values[name]
-        total = sum(self.values[s] for s in others)
+        rest = 1.0 - values[name]
+        total = sum(values[s] for s in others)
         for s in others:
-            share = self.values[s] / total if total > 0 else 1 / len(others)
-            self.values[s] = max(0.0, round(rest * share, 12))  # no float drift on screen
+            share = values[s] / total if total > 0 else 1 / len(others)
+            values[s] = max(0.0, round(rest * share, 12))  # no float drift on screen
 
     def _clamp_others(self, moved: str) -> None:
         """Move every param whose range follows the others back inside its range."""
@@ -228,6 +247,18 @@ def decimals(x: float) -> int:
 
 
 _parse = functools.lru_cache(maxsize=1024)(formula.parse)
+
+
+def _target(param: Param, value: float, low: float, direction: int, big: bool) -> float:
+    """Where a nudge from ``value`` aims (before it is kept in range and on the grid): from a value between
+    grid points, the first step goes to the nearest grid point in that direction."""
+    position = (value - low) / param.step
+    steps = BIG_STEP if big else 1
+    if direction > 0:
+        target = math.floor(position + _SLACK) + steps
+    else:
+        target = math.ceil(position - _SLACK) - steps
+    return low + target * param.step
 
 
 def _on_grid(param: Param, value: float, bounds: tuple[float, float]) -> float:

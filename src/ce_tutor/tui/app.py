@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -24,6 +25,7 @@ from ce_tutor.tui.workarounds import stop_styles_cache_leak
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.dom import DOMNode
     from textual.timer import Timer
 
     from ce_tutor.lessons.catalog import Catalog
@@ -85,6 +87,10 @@ class TutorApp(App[None]):
         Binding("question_mark", "help", "Help"),
     ]
 
+    _key_in_flight: events.Key | None = None  #: the key being handled (see on_event)
+    _key_released: events.Key | None = None  #: the waiting key just handed on
+    _key_timer: Timer | None = None
+
     def __init__(self, options: AppOptions, catalog: Catalog | None = None) -> None:
         """``catalog``: the lessons, if the caller has read them already (else they load after the first
         frame)."""
@@ -106,6 +112,7 @@ class TutorApp(App[None]):
         self.browser = BrowserScreen()
         self._learner_known = False
         self._waiting: Catalog | None = None
+        self._keys_waiting: deque[events.Key] = deque()  #: keys typed, in order, not handed on yet
         if options.theme:
             self.theme = options.theme
         elif self.console.color_system in ("standard", "windows"):
@@ -438,6 +445,96 @@ class TutorApp(App[None]):
                 self.tell(f"Forgot {what}.", "Progress reset")
 
         self.push_screen(ConfirmScreen(safe(f"Forget {what}? This cannot be undone."), "Reset"), reset)
+
+    # -- keys --------------------------------------------------------------------------------------------
+    # Textual hands a key to the focused widget, which handles it and passes it up to its parents, and
+    # only then do the key bindings run: several hops through message queues. Meanwhile it goes on with
+    # the next key, so a fast typist's second key could reach a widget on its way out (a step being
+    # replaced), or the widget focused before the first key moved the focus, and was lost. So keys are
+    # handed on one at a time: the next waits until the one before has been handled all the way up (or
+    # stopped on the way), and until the screen can take it (TutorScreen.takes_key_now: not while a step
+    # loads). Quitting and Esc never wait.
+    KEYS_AT_ONCE = frozenset({"ctrl+q", "ctrl+c", "escape"})
+    #: A key whose way up cannot be followed (its widget removed meanwhile) holds the next this long at most.
+    KEY_STUCK_S = 1.0
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key):
+            await super().on_event(event)
+        elif event.is_forwarded:  # back up from the widgets: its bindings run now, then it is handled
+            await super().on_event(event)
+            self._key_handled(event)
+        elif self._key_waits(event):
+            return
+        else:
+            self._key_in_flight = event
+            target = self.focused or (self.screen if self.screen_stack else None)
+            await super().on_event(event)
+            if event.is_forwarded and target is not None:
+                self._follow_key(event, target)
+            else:  # a priority binding took it (or nothing could)
+                self._key_handled(event)
+
+    def _key_waits(self, event: events.Key) -> bool:
+        """Whether ``event`` waits (kept in order in ``_keys_waiting``) instead of being handled now."""
+        if event.key in self.KEYS_AT_ONCE:
+            return False
+        released = event is self._key_released
+        if released:
+            self._key_released = None
+        waiting = self._keys_waiting
+        if not released and (self._key_in_flight is not None or waiting or self._key_released is not None):
+            waiting.append(event)
+            if self._key_timer is None:
+                self._key_timer = self.set_timer(self.KEY_STUCK_S, self._key_stuck)
+            return True
+        screen = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(screen, TutorScreen) and not screen.takes_key_now(event):
+            waiting.appendleft(event)  # first in line when the screen is ready (TutorScreen.release_keys)
+            return True
+        return False
+
+    def _follow_key(self, event: events.Key, node: DOMNode) -> None:
+        """Once ``node`` has handled ``event``: done if it stopped there, else follow it to the parent."""
+
+        def handled_here() -> None:
+            if node.parent is self or node.parent is None:
+                # The screen passes it up to the app (even marked stopped: Textual stops a message at its
+                # sender), where it is ahead of this check in the queue, and on_event sees it handled.
+                self.call_later(self._key_handled, event)
+            elif event._stop_propagation or not event.bubble:
+                self._key_handled(event)
+            else:
+                self._follow_key(event, node.parent)
+
+        if not node.call_later(handled_here):  # the node is going away, and the key with it
+            self._key_handled(event)
+
+    def _key_handled(self, event: events.Key) -> None:
+        if self._key_in_flight is event:
+            self._key_in_flight = None
+            self.keys_ready()
+
+    def keys_ready(self) -> None:
+        """Hand on the next key that waited (behind what the last one queued, a change of focus say)."""
+        if self._key_in_flight is None and self._keys_waiting and self._key_released is None:
+            self._key_released = self._keys_waiting.popleft()
+            self.post_message(self._key_released)
+        if self._key_timer is not None:
+            if self._keys_waiting:
+                self._key_timer.reset()  # keys go on: only one held up this long is stuck
+            else:
+                self._key_timer.stop()
+                self._key_timer = None
+
+    def _key_stuck(self) -> None:
+        """A key handed on long ago was never seen handled (its widget was removed with it): go on."""
+        self._key_timer = None
+        stuck = self._key_in_flight
+        if stuck is not None:
+            self._key_handled(stuck)
+        elif self._keys_waiting:
+            self.keys_ready()
 
     # -- actions -----------------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -27,6 +27,12 @@ class TutorScreen(Screen[R], Generic[R]):
 
     _focus_before: Widget | None = None
 
+    #: Keys that act while the screen loads, as long as no key is waiting: they mean the same whatever is
+    #: loading (moving between steps). Quitting and Esc never wait (TutorApp.KEYS_AT_ONCE).
+    KEYS_WHILE_LOADING: frozenset[str] = frozenset()
+    _loading = False
+    _holds = 0
+
     def on_mount(self) -> None:
         self.fit_size(self.app.size)
 
@@ -67,6 +73,31 @@ class TutorScreen(Screen[R], Generic[R]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not self.too_small
+
+    # -- keys typed while the screen loads -----------------------------------------------------------------
+    # The app hands the keys to the widgets one at a time (TutorApp.on_event), and asks the screen first
+    # whether it can take one now: while it loads (a step being computed and drawn), the keys wait, in
+    # order, and once what loaded is on the screen and focused they go on, each as if typed then.
+    def takes_key_now(self, event: events.Key) -> bool:
+        """False while this screen loads (for the keys that must wait for what is loading)."""
+        return not self._loading or event.key in self.KEYS_WHILE_LOADING
+
+    def hold_keys(self) -> int:
+        """From now until :meth:`release_keys` is called with what this returns, the keys typed wait."""
+        self._loading = True
+        self._holds += 1
+        return self._holds
+
+    def release_keys(self, holds: int) -> None:
+        """What was loading (since ``holds = hold_keys()``) is on the screen: the keys that waited go on.
+        Call it in the app's loop, after the focus has moved (``app.call_later`` after ``focus()``). If
+        something else started loading since, the keys wait for that."""
+        if holds != self._holds:
+            return
+        self._loading = False
+        keys_ready = getattr(self.app, "keys_ready", None)
+        if keys_ready is not None:
+            keys_ready()
 
 
 class TutorModal(ModalScreen[R], TutorScreen[R]):

@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from ce_tutor.tui.screens.base import TutorScreen
+from ce_tutor.tui.widgets.explorer import ExplorerView
 from ce_tutor.tui.widgets.footer import TutorFooter
 from ce_tutor.tui.widgets.quiz import QuizView
 from ce_tutor.tui.widgets.step_header import StepHeader
@@ -31,17 +32,23 @@ class PlayerScreen(TutorScreen[str | None]):
 
     CSS_PATH = "player.tcss"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    # The keys that move between steps are priority bindings: they act in the app's loop as the key comes,
+    # so that the keys after them wait for the next step (takes_key_now) instead of going to the one on
+    # its way out. → and ← give way to a widget that uses them (an explorer, the answer box).
     BINDINGS = [
-        Binding("n", "finish", "Finish"),
-        Binding("n", "next", "Next"),
-        Binding("right", "next", "Next", show=False),
-        Binding("p", "previous", "Back"),
-        Binding("left", "previous", "Back", show=False),
+        Binding("n", "finish", "Finish", priority=True),
+        Binding("n", "next", "Next", priority=True),
+        Binding("right", "next_by_arrow", "Next", show=False, priority=True),
+        Binding("p", "previous", "Back", priority=True),
+        Binding("left", "previous_by_arrow", "Back", show=False, priority=True),
         # While a step computes (in a worker thread), Esc must answer at once: a priority binding runs in
         # the app's own message loop, not in this screen's, which is waiting for the step. (check_action
         # leaves Esc to the answer box while one is focused.)
         Binding("escape", "leave", "Lessons", priority=True),
     ]
+
+    #: n and p typed while a step loads move on from it at once (unless keys typed before them wait).
+    KEYS_WHILE_LOADING = frozenset({"n", "p"})
 
     def __init__(self, run: LessonRun, *, ascii: bool = False, note: str = "") -> None:
         """``note``: shown in the header, at the right of the step's title (unmet prerequisites)."""
@@ -50,6 +57,7 @@ class PlayerScreen(TutorScreen[str | None]):
         self.ascii = ascii
         self.note = note
         self.work: StepWork | None = None  #: the step being computed, while it is
+        self.hold_keys()  # the keys typed before the first step shows wait for it
 
     def compose(self) -> ComposeResult:
         yield StepHeader()
@@ -65,6 +73,7 @@ class PlayerScreen(TutorScreen[str | None]):
         The step is computed in a worker thread, awaited in the step container's own message loop: this
         screen's loop stays free to paint (the header, "Working out this step…" when it takes a while) and
         the app's to answer keys."""
+        holds = self.hold_keys()  # until the step is on the screen, the keys typed wait for it
         run = self.run
         header = self.query_one(StepHeader)
         header.lesson = run.lesson.title
@@ -79,9 +88,9 @@ class PlayerScreen(TutorScreen[str | None]):
         await body.mount(notice)
         timer = self.set_timer(COMPUTING_NOTICE_S, lambda: setattr(notice, "display", True))
         work = self.work = StepWork(run)
-        body.call_later(self._fill, body, work, timer)
+        body.call_later(self._fill, body, work, timer, holds)
 
-    async def _fill(self, body: Widget, work: StepWork, timer: Timer) -> None:
+    async def _fill(self, body: Widget, work: StepWork, timer: Timer, holds: int) -> None:
         """In ``body``'s message loop: wait for the step's work, then show it."""
         done = await self._compute(work)
         timer.stop()
@@ -97,6 +106,7 @@ class PlayerScreen(TutorScreen[str | None]):
         # A quiz's answer box takes focus only when the learner moves into it (Enter or Tab): n pressed
         # quickly through the steps must move on, never type "nn" into the box.
         self.focus_soon(view)
+        self.app.call_later(self.release_keys, holds)  # behind the focus: the keys typed meanwhile, for this step
         # The old step's widgets are cyclic garbage (each knows its parent), which only a full collection
         # frees, and Python runs one only after many thousand new objects have survived: freeing them here,
         # once the new step is painted, keeps the peak RSS of a lesson about 3 MiB lower.
@@ -126,8 +136,8 @@ class PlayerScreen(TutorScreen[str | None]):
         """Stop whatever this screen is computing (the learner is leaving, or the app is closing)."""
         if self.work is not None:
             self.work.cancel()
-        for view in self.query(QuizView):
-            view.cancel_work()
+        for view in self.query("QuizView, ExplorerView, LessonPlot"):
+            view.cancel_work()  # type: ignore[attr-defined]
 
     def on_unmount(self) -> None:
         self.cancel_work()
@@ -136,7 +146,14 @@ class PlayerScreen(TutorScreen[str | None]):
     # hold every other key (Ctrl+Q included) until it ended. So they hand the step to this screen's loop.
     def action_next(self) -> None:
         if self.run.next():
+            self.hold_keys()
             self.call_later(self.show_step)
+
+    def action_next_by_arrow(self) -> None:
+        self.action_next()
+
+    def action_previous_by_arrow(self) -> None:
+        self.action_previous()
 
     def action_finish(self) -> None:
         self.run.next()  # on the last step this marks the lesson complete
@@ -144,6 +161,7 @@ class PlayerScreen(TutorScreen[str | None]):
 
     def action_previous(self) -> None:
         if self.run.previous():
+            self.hold_keys()
             self.call_later(self.show_step)
 
     def action_leave(self) -> None:
@@ -156,6 +174,10 @@ class PlayerScreen(TutorScreen[str | None]):
         typing = isinstance(self.focused, Input)
         if action == "leave":  # a priority binding: leave Esc to the answer box while one is focused
             return not typing
+        if action in ("next_by_arrow", "previous_by_arrow"):
+            if typing or isinstance(self.focused, ExplorerView):  # their own → and ← come first
+                return False
+            action = action.removesuffix("_by_arrow")
         if action == "finish":
             return self.run.is_last and not typing
         if action == "next":

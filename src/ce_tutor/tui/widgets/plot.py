@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.style import Style
@@ -11,10 +13,12 @@ from textual import events
 from textual.app import RenderResult
 from textual.geometry import Region
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 from ce_tutor.tui.colors import theme_color
 
 if TYPE_CHECKING:
+    from ce_tutor.formula import Budget
     from ce_tutor.lessons.plots import PlotData
     from ce_tutor.plotting import Canvas
 
@@ -26,9 +30,12 @@ MARKER_COLORS = ("warning", "error", "success", "accent", "secondary", "primary"
 class LessonPlot(Widget):
     """Draws what ``compute(max_points)`` returns.
 
-    The numbers are computed and laid out in :meth:`recompute` (when the widget's width changes, or when
-    its owner says the values changed), never in :meth:`render`, which only colours the grid laid out
-    last. After a recomputation only the parts of rows that changed are repainted, so an explorer step sends little
+    ``compute`` is lesson work: it runs in a worker thread (so it must be safe to call from one), started
+    by :meth:`recompute` when the widget's width changes or when its owner says the values changed; the
+    latest request wins (an older one is cancelled, and its result dropped). A ValueError from it (a lesson
+    problem, or the plot's budget running out) is shown in place of the plot. The numbers are laid out
+    when they arrive, never in :meth:`render`, which only colours the grid laid out last. After a
+    recomputation only the parts of rows that changed are repainted, so an explorer step sends little
     to the terminal.
     """
 
@@ -49,6 +56,8 @@ class LessonPlot(Widget):
         self._laid_out: tuple[object, ...] = ()
         self._picture = Text()
         self._painted: tuple[object, ...] = ()
+        self._requests = 0  #: recomputations asked for; only the latest one's result is shown
+        self._budget: Budget | None = None  #: the work of the latest one, while it runs
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
@@ -57,6 +66,13 @@ class LessonPlot(Widget):
         # The signal's list of subscribers holds the plot (through its callback) until the theme next
         # changes: without this, every plot of a lesson stayed alive, with its picture, to the end.
         self.app.theme_changed_signal.unsubscribe(self)
+        self.cancel_work()
+
+    def cancel_work(self) -> None:
+        """Stop the computation in progress (it is for nobody: a newer one, or the plot is going away)."""
+        if self._budget is not None:
+            self._budget.cancel()
+            self._budget = None
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._points:
@@ -68,14 +84,50 @@ class LessonPlot(Widget):
         return self.ascii
 
     def recompute(self) -> None:
-        """Compute the plot again (about one point per column), lay it out, repaint the rows that changed."""
+        """Compute the plot again (about one point per column) in a worker thread; when it is done, it is
+        laid out and the rows that changed are repainted."""
         if not self.size.width:  # not laid out yet: the first resize computes it
             return
+        from ce_tutor.formula import Budget
+
         self._points = self.size.width
+        self.cancel_work()
+        self._requests += 1
+        budget = self._budget = Budget(math.inf, 2**62, "this plot")  # only cancelled: the compute has its own
+        self.run_worker(partial(self._work, self._requests, self._points, budget), thread=True, group="plot",
+                        exclusive=True, exit_on_error=False)
+
+    def _work(self, request: int, points: int, budget: Budget) -> tuple[int, PlotData | None, str | None] | None:
+        """In the worker thread: the plot's numbers, or why there are none (None: cancelled)."""
+        from ce_tutor.formula import WorkLimitExceeded
+
+        if request != self._requests:
+            return None  # a newer request's worker is on its way
         try:
-            self.data, self.problem = self._compute(max(self._points, 2)), None
-        except ValueError as exc:  # a lesson problem (ce-tutor check finds it): say so in place of the plot
-            self.data, self.problem = None, f"This plot cannot be drawn: {exc}"
+            with budget:
+                return request, self._compute(max(points, 2)), None
+        except ValueError as exc:  # a lesson problem (ce-tutor check finds it): said in place of the plot
+            return request, None, f"This plot cannot be drawn: {exc}"
+        except WorkLimitExceeded as exc:
+            if exc.reason == "cancelled":
+                return None
+            return request, None, f"This plot cannot be drawn: {exc}"
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "plot" or event.worker.node is not self:
+            return
+        event.stop()
+        if event.state is WorkerState.SUCCESS:
+            result = event.worker.result
+            if result is not None and result[0] == self._requests and self.is_attached:
+                self._budget = None
+                self._show(result[1], result[2])
+        elif event.state is WorkerState.ERROR and self.is_attached:  # a bug: a message, not a crash
+            self._show(None, f"This plot cannot be drawn: something went wrong ({event.worker.error})")
+
+    def _show(self, data: PlotData | None, problem: str | None) -> None:
+        """Lay out newly computed numbers, and repaint the parts of rows that changed."""
+        self.data, self.problem = data, problem
         before = self.canvas.lines() if self.canvas is not None else None
         self._layout()
         after = self.canvas.lines() if self.canvas is not None else None
@@ -102,14 +154,7 @@ class LessonPlot(Widget):
         self._painted = ()
 
     def render(self) -> RenderResult:
-        if self.size.width and self._points != self.size.width:  # shown before its first resize event
-            self._points = self.size.width
-            try:
-                self.data, self.problem = self._compute(max(self._points, 2)), None
-            except ValueError as exc:
-                self.data, self.problem = None, f"This plot cannot be drawn: {exc}"
-            self._laid_out = ()
-        if self._laid_out != (self.size, self.plain_glyphs):  # resized in height only
+        if self._laid_out != (self.size, self.plain_glyphs):  # resized (the numbers follow a new width)
             self._layout()
         key = (id(self.canvas), self.app.theme)
         if self._painted != key:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on
@@ -25,6 +27,14 @@ if TYPE_CHECKING:
 #: The work drawing new numbers may do (all the variants it tries, with their redraws).
 NEW_VARIANT_BUDGET_S = 5.0
 NEW_VARIANT_BUDGET_OUTPUT = 3_000_000
+#: The work checking an answer, or filling in a hint or the worked solution, may do (their texts are the
+#: lesson's, with placeholders).
+QUIZ_WORK_BUDGET_S = 3.0
+QUIZ_WORK_BUDGET_OUTPUT = 1_000_000
+
+
+class QuizProblem(str):
+    """Why a piece of quiz work gave no result (said in a notification)."""
 
 #: Every verdict has a symbol and a word, so it reads without colour too.
 VERDICT_LABELS = {
@@ -120,6 +130,12 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         self.session = session
         self._typed_ahead = False
         self._drawing: Budget | None = None  #: the budget of a draw of new numbers in progress
+        # Checking an answer and filling in a hint or the solution are lesson work: each runs in a worker
+        # thread, one at a time and in the order asked (the session is not thread-safe).
+        self._queued: deque[tuple[str, Callable[[], object], Callable[[Any], object]]] = deque()
+        self._busy = False
+        self._working: Budget | None = None  #: the budget of the piece of work in progress
+        self._solution: list[str] | None = None  #: the worked solution's lines, once filled in (in a worker)
 
     def compose(self) -> ComposeResult:
         yield LessonMarkdown(id="prompt")
@@ -160,22 +176,80 @@ class QuizView(VerticalScroll, inherit_bindings=False):
         hints.set_class(bool(session.hints_shown), "-shown")
         hints.update("\n".join(f"Hint {i}: {reflow(hint)}" for i, hint in enumerate(session.hints_shown, 1)))
         solution = self.query_one("#solution", Static)
-        solution.set_class(session.solution_shown, "-shown")
-        if session.solution_shown:
+        lines = self._solution if session.solution_shown else None
+        solution.set_class(lines is not None, "-shown")
+        if lines is not None:
             solution.border_title = "Worked solution"
-            solution.update("\n".join(f"{i}. {line}" for i, line in enumerate(session.solution(), 1)))
+            solution.update("\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1)))
+        elif session.solution_shown:  # shown before this view was made: fill it in (lesson work) first
+            self.queue_work("filling in the worked solution", lambda: None, lambda _: self.show_state())
         self.screen.refresh_bindings()
 
     @on(Input.Submitted, "#answer")
     def _submitted(self, event: Input.Submitted) -> None:
         self._typed_ahead = False
-        if not event.value.strip():
+        answer = event.value
+        if not answer.strip():
             return
-        feedback = self.session.submit(event.value)
-        self.show_state()
-        if feedback.verdict == "correct":
-            self.focus()
-        self.call_after_refresh(self.scroll_to_widget, self.query_one(FeedbackPanel))
+
+        def graded(feedback: Feedback) -> None:
+            self.show_state()
+            if feedback.verdict == "correct":
+                self.focus()
+            self.call_after_refresh(self.scroll_to_widget, self.query_one(FeedbackPanel))
+
+        self.queue_work("checking your answer", partial(self.session.submit, answer), graded)
+
+    def queue_work(self, what: str, work: Callable[[], object], then: Callable[[Any], object]) -> None:
+        """Run ``work()`` (lesson work on the session) in a worker thread, after the work queued before it,
+        then ``then(result)`` here; a problem (the budget running out, a bug) is said, not raised."""
+        self._queued.append((what, work, then))
+        if not self._busy:
+            self._busy = True
+            self.call_later(self._run_queued)
+
+    async def _run_queued(self) -> None:
+        """In this widget's message loop (not the app's, where key bindings run and Ctrl+Q must answer)."""
+        from ce_tutor.formula import Budget
+
+        try:
+            while self._queued and self.is_attached:
+                what, work, then = self._queued.popleft()
+                budget = self._working = Budget(QUIZ_WORK_BUDGET_S, QUIZ_WORK_BUDGET_OUTPUT, what)
+                try:
+                    worker = self.run_worker(partial(self._work, budget, work), thread=True, group="quiz",
+                                             exit_on_error=False)
+                    outcome = await worker.wait()
+                except WorkerCancelled:
+                    return
+                except WorkerFailed as failed:  # a bug, not a lesson problem: a message all the same
+                    outcome = QuizProblem(f"{what[:1].upper()}{what[1:]} went wrong ({failed.error}).")
+                finally:
+                    self._working = None
+                if outcome is None or not self.is_attached:  # cancelled: the learner left or quit
+                    return
+                if isinstance(outcome, QuizProblem):
+                    self.notify(str(outcome), title="Quiz", severity="warning", timeout=8, markup=False)
+                    continue
+                then(outcome)
+        finally:
+            self._busy = False
+
+    def _work(self, budget: Budget, work: Callable[[], object]) -> object:
+        """In the worker thread: ``work()`` within ``budget``; None if cancelled."""
+        from ce_tutor.formula import WorkLimitExceeded
+
+        try:
+            with budget:
+                result = work()
+                if self.session.solution_shown:  # shown now (asked for, or after the last try): its text
+                    self._solution = self.session.solution()
+                return result
+        except WorkLimitExceeded as exc:
+            if exc.reason == "cancelled":
+                return None
+            message = str(exc)
+            return QuizProblem(f"{message[:1].upper()}{message[1:]}.")
 
     def on_key(self, event: events.Key) -> None:
         """A character typed before the answer box has taken focus (right after Enter or Tab, or with no
@@ -200,15 +274,19 @@ class QuizView(VerticalScroll, inherit_bindings=False):
             await box.action_submit()
 
     def action_hint(self) -> None:
-        hint = self.session.hint()
-        if hint is not None:
-            self.show_state()
-            self.call_after_refresh(self.scroll_to_widget, self.query_one("#hints"))
+        def shown(hint: str | None) -> None:
+            if hint is not None:
+                self.show_state()
+                self.call_after_refresh(self.scroll_to_widget, self.query_one("#hints"))
+
+        self.queue_work("filling in this hint", self.session.hint, shown)
 
     def action_solution(self) -> None:
-        self.session.solution()
-        self.show_state()
-        self.call_after_refresh(self.scroll_to_widget, self.query_one("#solution"))
+        def shown(_steps: object) -> None:
+            self.show_state()
+            self.call_after_refresh(self.scroll_to_widget, self.query_one("#solution"))
+
+        self.queue_work("filling in the worked solution", self.session.solution, shown)
 
     def action_new_variant(self) -> None:
         # Run in this widget's own message loop, not in the app's (where key bindings run): waiting there
@@ -239,6 +317,7 @@ class QuizView(VerticalScroll, inherit_bindings=False):
                         title="New numbers", severity="warning", timeout=6)
             return
         self.session.use_variant(outcome)
+        self._solution = None
         await self.show_variant()
         self.show_state()
         self.answer_box.focus()
@@ -257,9 +336,11 @@ class QuizView(VerticalScroll, inherit_bindings=False):
             return str(exc)
 
     def cancel_work(self) -> None:
-        """Stop a draw in progress (the learner is leaving, or the app is closing)."""
-        if self._drawing is not None:
-            self._drawing.cancel()
+        """Stop a draw or a piece of work in progress (the learner is leaving, or the app is closing)."""
+        self._queued.clear()
+        for budget in (self._drawing, self._working):
+            if budget is not None:
+                budget.cancel()
 
     def action_leave_box(self) -> None:
         self._typed_ahead = False
@@ -267,8 +348,8 @@ class QuizView(VerticalScroll, inherit_bindings=False):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         typing = self.answer_box.has_focus
-        if action == "answer":
-            return not typing
+        if action == "answer":  # once solved, Enter has nothing to check (n goes on)
+            return not typing and not self.session.solved
         if action == "leave_box":
             return typing
         if action == "hint":

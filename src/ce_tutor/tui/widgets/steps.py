@@ -12,7 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ce_tutor.lessons.schema import ExploreStep, PlotSpec, PlotStep, ProseStep, QuizStep
-from ce_tutor.tui.widgets.explorer import ExplorerView
+from ce_tutor.tui.widgets.explorer import ExplorerState, ExplorerView, explorer_state
 from ce_tutor.tui.widgets.plot import LessonPlot
 from ce_tutor.tui.widgets.quiz import QuizView
 from ce_tutor.tui.widgets.markdown import LessonMarkdown
@@ -79,7 +79,8 @@ class PlotView(Vertical):
         return within_plot_budget(lambda: compute_plot(self.spec, self.env, max_points=max_points))
 
 
-#: The work computing one plot may do (it runs when the plot is laid out or resized, on the app's thread).
+#: The work computing one plot may do (in the plot's worker thread, when it is laid out or resized, or when
+#: an explorer's values move).
 PLOT_BUDGET_S = 1.0
 PLOT_BUDGET_OUTPUT = 1_000_000
 
@@ -131,6 +132,7 @@ class StepWork:
         self.budget = Budget(STEP_BUDGET_S, STEP_BUDGET_OUTPUT, "this step")
         self.text = ""
         self.problem: str | None = None
+        self.explorer: ExplorerState | None = None  #: an explore step's values, lines and ranges
 
     def cancel(self) -> None:
         self.budget.cancel()
@@ -149,8 +151,10 @@ class StepWork:
                     self.text = run.render(step.text)
                 elif isinstance(step, ExploreStep):
                     explorer = run.explorer(self.index)
-                    explorer.lines()  # kept by the explorer until a parameter moves
-                    explorer.text()
+                    with explorer.lock:  # an explorer view of this step may still be computing
+                        explorer.lines()  # kept by the explorer until a parameter moves
+                        explorer.text()
+                        self.explorer = explorer_state(explorer)
                 elif isinstance(step, QuizStep):
                     run.quiz(self.index)
         except (ValueError, VariantError) as exc:
@@ -186,7 +190,7 @@ def _view(run: LessonRun, ascii: bool, work: StepWork) -> Widget:
     if isinstance(step, PlotStep):
         return PlotView(work.text, step.plot, run.env, ascii=ascii)
     if isinstance(step, ExploreStep):
-        return ExplorerView(run.explorer(), has_plot=step.plot is not None, ascii=ascii)
+        return ExplorerView(run.explorer(), has_plot=step.plot is not None, ascii=ascii, state=work.explorer)
     if isinstance(step, QuizStep):
         return QuizView(run.quiz())
     raise TypeError(f"no view for a {type(step).__name__}")
