@@ -7,6 +7,8 @@ templates, so a change in the numeric core (or in a lesson's formulas) that move
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -167,7 +169,12 @@ def test_code_blocks_are_fenced(lessons: dict[str, Lesson], lesson_id: str) -> N
 
 
 def test_the_shipped_lessons_pass_the_checker() -> None:
-    assert [str(p) for p in check_paths([LESSON_DIR], variants=200)] == []
+    # As an author runs it, in a process of its own: the per-formula deadlines count this thread's CPU time,
+    # and a full garbage collection of a long-lived test worker's heap, run mid-formula, could exceed one.
+    result = subprocess.run([sys.executable, "-m", "ce_tutor", "check", "--variants", "200", str(LESSON_DIR)],
+                            capture_output=True, text=True, timeout=300)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.strip() == "All lessons are fine (200 variants of every quiz checked)."
 
 
 def _texts(lesson: Lesson):

@@ -212,3 +212,27 @@ def test_new_numbers_skip_variants_that_cannot_be_drawn_and_a_failure_changes_no
     assert session.variant.index == 2 and session.attempts == 1  # as it was
     assert session.new_variant().index == 6  # and the next request goes on after the failed ones
     assert session.attempts == 0
+
+
+def test_a_garbage_collection_during_a_formula_does_not_count_against_its_deadline():
+    """The deadline measures the formula's own work: a full collection started by its next allocation (a
+    long-lived process's heap can take longer to collect than a formula's whole deadline) does not."""
+    import gc
+    import time
+
+    from ce_tutor import formula
+
+    before = formula.clock()
+    garbage = []
+    for _ in range(200_000):  # cyclic garbage, for the collector to walk
+        node: list[object] = []
+        node.append(node)
+        garbage.append(node)
+    del garbage, node
+    thread_before = time.thread_time()
+    clock_before = formula.clock()
+    gc.collect()
+    collected = time.thread_time() - thread_before
+    assert collected > 0.005  # the collection took some CPU time in this thread
+    assert formula.clock() - clock_before < collected / 2  # which the formulas' clock left out
+    assert formula.clock() >= before
