@@ -64,9 +64,18 @@ async def settled(pilot: Pilot[Any]) -> None:
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers):
             await pilot.pause()
-            if all(worker.is_finished for worker in app.workers):
+            if all(worker.is_finished for worker in app.workers) and _plots_shown(app):
                 return
     raise AssertionError(f"the app's workers never finished: {list(app.workers)}")
+
+
+def _plots_shown(app: Any) -> bool:
+    """Whether every plot on the screen shows what its worker computed (its numbers, or why there are none):
+    the result comes as a message after the worker has finished."""
+    from ce_tutor.tui.widgets.plot import LessonPlot
+
+    return all(plot.data is not None or plot.problem is not None for plot in app.screen.query(LessonPlot)
+               if plot.size.width)
 
 
 async def open_first_lesson(pilot: Pilot[Any]) -> PlayerScreen:

@@ -125,7 +125,7 @@ from ce_tutor.tui.widgets.lesson_list import LessonList
 
 release = threading.Event()
 warm = library.warm_player
-library.warm_player = lambda lib: (release.wait(60), warm(lib))  # hold the background loading
+library.warm_player = lambda *a: (release.wait(60), warm(*a))  # hold the background loading
 
 def heavy():
     return sorted(m for m in sys.modules if m.split(".")[0] in %(forbidden)r

@@ -196,7 +196,8 @@ class TutorApp(App[None]):
         library = self.library
         if library is None:
             return
-        warm_player(library)
+        wanted = self._pending_lesson if self._pending_lesson != REVIEW else None
+        warm_player(library, wanted or self.options.lesson)
         self.call_from_thread(self._player_ready)
         catalog = library.catalog
         if catalog is None:

@@ -183,13 +183,14 @@ def load_lessons(options: AppOptions, catalog: Catalog | None = None) -> Catalog
     return catalog if catalog is not None else read_catalog(options)
 
 
-def warm_player(library: Library) -> None:
+def warm_player(library: Library, wanted: str | None = None) -> None:
     """Import what a lesson needs (numpy, plotext, Markdown, the step widgets) and compute the values of the
-    lesson the learner is most likely to open (in a worker thread, once the list is shown)."""
+    lesson ``wanted`` (chosen already), or of the one the learner is most likely to open (in a worker
+    thread, once the list is shown)."""
     import ce_tutor.tui.screens.player  # noqa: F401
 
     statuses = library.statuses()
-    likely = next((s.id for s in statuses if s.next_up), statuses[0].id if statuses else None)
+    likely = wanted or next((s.id for s in statuses if s.next_up), statuses[0].id if statuses else None)
     lf = library.lesson_file(likely) if likely is not None else None
     if lf is not None:
         warm_lessons([lf])
