@@ -234,3 +234,20 @@ def test_a_hint_asked_for_is_recorded_but_one_a_miss_unlocks_is_not() -> None:
     assert s.hint() is None and len(recorded) == 2  # no hint left: nothing recorded
     s.submit(right(s))
     assert [verdict for _, verdict, _ in recorded] == ["wrong", "hint", "correct"]
+
+
+def test_an_attempt_is_recorded_even_when_filling_in_its_hint_runs_out_of_budget(monkeypatch) -> None:
+    """A miss unlocks a hint, which is lesson text: if that runs out of its budget (a hostile lesson), the
+    attempt that was counted is still recorded, never counted and lost."""
+    from ce_tutor.formula import WorkLimitExceeded
+
+    s, recorded = session()
+
+    def out_of_budget(*args: object) -> None:
+        raise WorkLimitExceeded("this quiz takes too long to compute", "time")
+
+    monkeypatch.setattr(s, "_unlock_hint", out_of_budget)
+    with pytest.raises(WorkLimitExceeded):
+        s.submit("100")
+    assert s.attempts == 1
+    assert recorded == [("100", "wrong", s.variant.seed)]

@@ -137,9 +137,11 @@ class QuizSession:
             return feedback
         self._attempts += 1
         self._tries += 1
-        feedback = self._follow_up(feedback)
-        self._last_feedback = feedback
-        self._emit(text, feedback.verdict.value)  # last, so the state is whole even if saving fails
+        try:  # the follow-up fills in a hint or the solution: lesson text, which may run out of its budget
+            feedback = self._follow_up(feedback)
+        finally:  # the attempt counted is recorded either way (the follow-up never changes the verdict)
+            self._last_feedback = feedback
+            self._emit(text, feedback.verdict.value)  # last, so the state is whole even if saving fails
         return feedback
 
     def hint(self) -> str | None:
