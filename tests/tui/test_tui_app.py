@@ -24,7 +24,7 @@ from ce_tutor.tui import AppOptions, run
 from ce_tutor.tui.app import TutorApp
 from ce_tutor.tui.colors import plot_colors, theme_color
 from ce_tutor.tui.commands import TutorCommands
-from ce_tutor.tui.screens.browser import BrowserScreen, LessonDetails
+from ce_tutor.tui.screens.browser import BrowserScreen, LessonDetails, Masthead
 from ce_tutor.tui.screens.dialogs import ConfirmScreen, ResumeScreen
 from ce_tutor.tui.screens.help import HelpScreen
 from ce_tutor.tui.screens.player import PlayerScreen
@@ -172,7 +172,7 @@ def test_a_later_start_shows_the_list_at_once_and_follows_lessons_changed_meanwh
             await loaded(pilot)
             assert app.library.catalog is not None
             assert app.screen.query_one(LessonList).option_count == 1
-            assert text_of(app.screen.query_one("#tally", Static)) == "0 of 1 lessons done"
+            assert app.screen.query_one(Masthead).tally == "0 of 1 lessons done"
 
     asyncio.run(main())
 
@@ -206,7 +206,7 @@ def test_a_lesson_opened_while_the_catalog_loads_is_taken_alone_from_the_cache(t
                 assert isinstance(app.screen, PlayerScreen) and app.screen.run.lesson.id == "basics"
             else:
                 assert not isinstance(app.screen, PlayerScreen)
-                assert text_of(app.screen.query_one("#tally", Static)).startswith("Opening Basics")
+                assert app.screen.query_one(Masthead).tally.startswith("Opening Basics")
             go.set()
             await loaded(pilot)
             for _ in range(100):
@@ -243,7 +243,7 @@ def test_a_lesson_whose_values_take_long_opens_from_a_worker_and_ctrl_q_answers_
             await pilot.press("enter")
             await pilot.pause(0.1)
             assert computing.is_set() and not release.is_set()
-            assert text_of(app.screen.query_one("#tally", Static)).startswith("Opening Basics")
+            assert app.screen.query_one(Masthead).tally.startswith("Opening Basics")
             await pilot.press("down")  # the keys work meanwhile
             assert app.screen.query_one(LessonList).highlighted == 1
             await pilot.press("ctrl+q")
@@ -265,7 +265,7 @@ def test_browser_shows_progress_next_up_and_prerequisites(tmp_path):
         assert statuses["basics"].next_up and not statuses["basics"].complete
         assert statuses["after"].missing == ("basics",)
         assert lessons.highlighted_option.id == "basics"
-        assert "0 of 2 lessons done" in text_of(app.screen.query_one("#tally", Static))
+        assert "0 of 2 lessons done" in app.screen.query_one(Masthead).tally
         rows = shown(lessons)
         assert "1. Basics: one of each step" in rows and "▶ next up" in rows
         assert "2. After: builds on the basics" in rows and "needs: Basics: one of each step" in rows
@@ -283,7 +283,7 @@ def test_browser_after_a_finished_lesson(tmp_path):
         statuses = {s.id: s for s in lessons.statuses}
         assert statuses["basics"].complete and statuses["after"].next_up and not statuses["after"].missing
         assert lessons.highlighted_option.id == "after"
-        assert "1 of 2 lessons done" in text_of(app.screen.query_one("#tally", Static))
+        assert "1 of 2 lessons done" in app.screen.query_one(Masthead).tally
         await pilot.press("up")
         assert "done" in text_of(app.screen.query_one(LessonDetails))
 

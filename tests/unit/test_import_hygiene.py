@@ -155,7 +155,7 @@ async def main():
             print("SCHEMA=" + str("ce_tutor.lessons.schema" in sys.modules))
             await pilot.press("enter")  # chosen at once: the app says it is opening, keys still work
             await pilot.pause(0.1)
-            print("TALLY=" + str(app.screen.query_one("#tally").render()))
+            print("TALLY=" + app.screen.query_one("#masthead").tally)
             await pilot.press("down")
             await pilot.pause(0.1)
             print("HIGHLIGHTED=" + str(lessons.highlighted))

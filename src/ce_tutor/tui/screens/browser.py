@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -52,6 +52,22 @@ class LessonDetails(Static):
         self.update(text)
 
 
+class Masthead(Widget):
+    """The top line: the app's name at the left, the tally (or "Opening …") at the right. One widget, not a
+    row of two: the first frame costs less with each widget fewer."""
+
+    COMPONENT_CLASSES = {"masthead--tally"}
+    tally: reactive[str] = reactive("")
+
+    def render(self) -> Text:
+        width = self.content_size.width
+        right = Text(self.tally, style=self.get_component_rich_style("masthead--tally"), no_wrap=True)
+        right.truncate(width, overflow="ellipsis")
+        left = Text.assemble(("ce-tutor", "bold"), "  cross-entropy, step by step", no_wrap=True)
+        left.truncate(max(width - right.cell_len, 0), overflow="ellipsis", pad=True)
+        return Text.assemble(left, right, no_wrap=True, end="")
+
+
 class BrowserScreen(TutorScreen[None]):
     """The first screen: "Loading lessons…", then the curriculum."""
 
@@ -76,8 +92,13 @@ class BrowserScreen(TutorScreen[None]):
 
     def completed(self, notice: str | None) -> None:
         """Show ``notice`` (a lesson just finished) above the list, where it covers nothing; None hides it."""
-        if self.is_mounted:
-            line = self.query_one("#completed", Static)
+        if not self.is_mounted:
+            return
+        found = self.query("#completed")
+        if not found and notice:  # mounted the first time there is something to say
+            self.mount(Static(notice, id="completed", markup=False), after=self.query_one(Masthead))
+        elif found:
+            line = found.first(Static)
             line.update(notice or "")
             line.display = bool(notice)
 
@@ -85,13 +106,10 @@ class BrowserScreen(TutorScreen[None]):
         """Say that lesson ``title`` is opening (chosen before what lessons need was ready); None: done."""
         self._opening = title
         if self.is_mounted:
-            self.query_one("#tally", Static).update(f"Opening {title}…" if title else self._tally)
+            self.query_one(Masthead).tally = f"Opening {title}…" if title else self._tally
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="masthead"):
-            yield Static("[b]ce-tutor[/b]  cross-entropy, step by step")
-            yield Static(id="tally")
-        yield Static(id="completed", markup=False)
+        yield Masthead(id="masthead")
         if self.library is None:
             yield Static("Loading lessons…", id="loading")
         else:  # known before the first frame (the catalog index): the first frame is the list
@@ -150,7 +168,7 @@ class BrowserScreen(TutorScreen[None]):
         done = sum(s.complete for s in statuses)
         self._tally = f"{done} of {len(statuses)} lessons done"
         if self._opening is None:
-            self.query_one("#tally", Static).update(self._tally)
+            self.query_one(Masthead).tally = self._tally
         lessons = self.query_one(LessonList)
         lessons.show(statuses, select, due=self.library.due_count())
         self._show_details()
