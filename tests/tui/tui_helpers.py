@@ -70,12 +70,12 @@ async def settled(pilot: Pilot[Any]) -> None:
 
 
 def _plots_shown(app: Any) -> bool:
-    """Whether every plot on the screen shows what its worker computed (its numbers, or why there are none):
-    the result comes as a message after the worker has finished."""
+    """Whether every plot on the screen shows what its worker computed for its width (its numbers, or why
+    there are none): the result comes as a message after the worker has finished."""
     from ce_tutor.tui.widgets.plot import LessonPlot
 
-    return all(plot.data is not None or plot.problem is not None for plot in app.screen.query(LessonPlot)
-               if plot.size.width)
+    return all(plot._points == plot.size.width and plot._budget is None  # noqa: SLF001 - a test's look inside
+               for plot in app.screen.query(LessonPlot) if plot.size.width)
 
 
 async def open_first_lesson(pilot: Pilot[Any]) -> PlayerScreen:
