@@ -123,7 +123,7 @@ def test_play_a_lesson_then_review_it_days_later(cli) -> None:
         assert all(values != shown_values(step, draw_variant(step, ENV, "softmax", s)) for s in earlier)
 
     # progress shows the cards; reset forgets them with the lesson.
-    progress = cli("progress")
+    progress = cli("progress", env={"CE_TUTOR_NOW": DAY1})  # (the real clock passed these dates on their day)
     assert "Review: 0 due now, 3 cards, 6 reviews in the log." in progress.stdout
     assert cli("reset", "softmax", "--yes").returncode == 0
     assert due_now(cli, DAY1) == (0, [])

@@ -74,8 +74,7 @@ def _plots_shown(app: Any) -> bool:
     there are none): the result comes as a message after the worker has finished."""
     from ce_tutor.tui.widgets.plot import LessonPlot
 
-    return all(plot._points == plot.size.width and plot._budget is None  # noqa: SLF001 - a test's look inside
-               for plot in app.screen.query(LessonPlot) if plot.size.width)
+    return all(plot.settled for plot in app.screen.query(LessonPlot) if plot.size.width)
 
 
 async def open_first_lesson(pilot: Pilot[Any]) -> PlayerScreen:

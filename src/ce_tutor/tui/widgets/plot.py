@@ -57,6 +57,7 @@ class LessonPlot(Widget):
         self._picture = Text()
         self._painted: tuple[object, ...] = ()
         self._requests = 0  #: recomputations asked for; only the latest one's result is shown
+        self._shown = 0  #: the recomputation whose result is shown
         self._budget: Budget | None = None  #: the work of the latest one, while it runs
 
     def on_mount(self) -> None:
@@ -121,8 +122,10 @@ class LessonPlot(Widget):
             result = event.worker.result
             if result is not None and result[0] == self._requests and self.is_attached:
                 self._budget = None
+                self._shown = result[0]
                 self._show(result[1], result[2])
         elif event.state is WorkerState.ERROR and self.is_attached:  # a bug: a message, not a crash
+            self._shown = self._requests
             self._show(None, f"This plot cannot be drawn: something went wrong ({event.worker.error})")
 
     def _show(self, data: PlotData | None, problem: str | None) -> None:
@@ -153,7 +156,15 @@ class LessonPlot(Widget):
         self._laid_out = (size, self.plain_glyphs)
         self._painted = ()
 
+    @property
+    def settled(self) -> bool:
+        """Whether the plot shows the result of the latest computation asked for (none asked: not laid out)."""
+        return self._requests > 0 and self._shown == self._requests
+
     def render(self) -> RenderResult:
+        if self.size.width and not self.settled and self._budget is None:
+            # the latest computation was cancelled or dropped with no newer one on its way: ask again
+            self.call_later(self.recompute)
         if self._laid_out != (self.size, self.plain_glyphs):  # resized (the numbers follow a new width)
             self._layout()
         key = (id(self.canvas), self.app.theme)
