@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ce_tutor import __version__
 from ce_tutor.text import escape_json, safe
@@ -78,9 +79,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; with ``only``, with that command's parser alone (each parser costs about
     half a millisecond to build, and the app's start waits for them)."""
 
-    def wanted(name: str) -> bool:
-        return only is None or only == name
-
     parser = _Parser(prog="ce-tutor", usage=USAGE, epilog=EPILOG,
                      description="A terminal tutor that teaches cross-entropy.",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -88,7 +86,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     _add_common(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    if wanted("open"):
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser | None:
+        """The parser of command ``name``, with the options every command takes; None if not wanted."""
+        if only is not None and only != name:
+            return None
+        found = sub.add_parser(name, **kwargs)
+        _add_common(found, suppress=True)
+        return found
+
+    if only in (None, "open"):
         run = sub.add_parser("open", help=argparse.SUPPRESS, usage=USAGE, epilog=EPILOG,
                              description="A terminal tutor that teaches cross-entropy.",
                              formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,41 +113,27 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         run.add_argument("--class-session", metavar="DIR", type=_path, help=argparse.SUPPRESS)
         run.add_argument("--roster", metavar="FILE", type=_path, help=argparse.SUPPRESS)
 
-    if wanted("list"):
-        p = sub.add_parser("list", prog="ce-tutor list", help="list the lessons")
-        _add_common(p, suppress=True)
+    command("list", prog="ce-tutor list", help="list the lessons")
 
-    if wanted("check"):
-        p = sub.add_parser("check", prog="ce-tutor check", help="check lesson files")
-        _add_common(p, suppress=True)
+    if (p := command("check", prog="ce-tutor check", help="check lesson files")) is not None:
         p.add_argument("paths", nargs="*", type=_path, metavar="PATH", help="lesson files or folders")
         p.add_argument("--variants", type=int, default=200, metavar="N",
                        help="quiz variants to draw and check per quiz (default 200)")
 
-    if wanted("schema"):
-        p = sub.add_parser("schema", prog="ce-tutor schema", help="print the JSON Schema of lesson files")
-        _add_common(p, suppress=True)
+    command("schema", prog="ce-tutor schema", help="print the JSON Schema of lesson files")
 
-    if wanted("progress"):
-        p = sub.add_parser("progress", prog="ce-tutor progress", help="show your progress")
-        _add_common(p, suppress=True)
+    command("progress", prog="ce-tutor progress", help="show your progress")
 
-    if wanted("reset"):
-        p = sub.add_parser("reset", prog="ce-tutor reset", help="forget progress")
-        _add_common(p, suppress=True)
+    if (p := command("reset", prog="ce-tutor reset", help="forget progress")) is not None:
         p.add_argument("lesson", nargs="?", metavar="LESSON", help="only this lesson (default: all)")
         p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
-    if wanted("export"):
-        p = sub.add_parser("export", prog="ce-tutor export", help="write progress as JSON")
-        _add_common(p, suppress=True)
+    if (p := command("export", prog="ce-tutor export", help="write progress as JSON")) is not None:
         p.add_argument("-o", "--output", type=_path, metavar="FILE", help="write to FILE instead of stdout")
 
-    if wanted("review"):
-        p = sub.add_parser("review", prog="ce-tutor review", help="review the quizzes that are due",
-                           description="Review the quizzes that are due (FSRS spaced repetition), each with fresh "
-                                       "numbers. CE_TUTOR_NOW (ISO 8601) replaces the clock; times are UTC.")
-        _add_common(p, suppress=True)
+    if (p := command("review", prog="ce-tutor review", help="review the quizzes that are due",
+                     description="Review the quizzes that are due (FSRS spaced repetition), each with fresh "
+                                 "numbers. CE_TUTOR_NOW (ISO 8601) replaces the clock; times are UTC.")) is not None:
         p.add_argument("--list", action="store_true",
                        help="print 'N due now', then every card: lesson, quiz, due (UTC), stability, reviews")
         p.add_argument("--plain", action="store_true", help="line-by-line text mode, as for lessons")
@@ -149,22 +141,17 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         p.add_argument("--theme", metavar="NAME", help="the app's colour theme (e.g. textual-dark, nord)")
         p.add_argument("--ascii", action="store_true", help="draw plots with plain ASCII characters")
 
-    _add_class_commands(sub, wanted)
+    _add_serve(command)
+    _add_class(command)
     return parser
 
 
-def _add_class_commands(sub: argparse._SubParsersAction, wanted: Callable[[str], bool]) -> None:
-    if wanted("serve"):
-        _add_serve(sub)
-    if wanted("class"):
-        _add_class(sub)
-
-
-def _add_serve(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", prog="ce-tutor serve", help="serve the tutor to a class in web browsers",
-                       description="Serve the tutor to web browsers: each tab asks who the learner is, and "
-                                   "each learner's progress is kept in the class folder.")
-    _add_common(p, suppress=True)
+def _add_serve(command: Callable[..., argparse.ArgumentParser | None]) -> None:
+    p = command("serve", prog="ce-tutor serve", help="serve the tutor to a class in web browsers",
+                description="Serve the tutor to web browsers: each tab asks who the learner is, and "
+                            "each learner's progress is kept in the class folder.")
+    if p is None:
+        return
     p.add_argument("--class", dest="class_dir", metavar="DIR", type=_path, required=True,
                    help="the class folder (made if missing): learners' progress and the class's quiz seed")
     p.add_argument("--host", default="127.0.0.1",
@@ -177,10 +164,10 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
                    help="end a tab after M minutes without a key press (default 30); progress is kept")
 
 
-
-def _add_class(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("class", prog="ce-tutor class", help="the gradebook of a served class")
-    _add_common(p, suppress=True)
+def _add_class(command: Callable[..., argparse.ArgumentParser | None]) -> None:
+    p = command("class", prog="ce-tutor class", help="the gradebook of a served class")
+    if p is None:
+        return
     what = p.add_subparsers(dest="class_command", metavar="report", parser_class=_Parser, required=True)
     r = what.add_parser("report", prog="ce-tutor class report",
                         help="one row per learner and lesson, as a table, CSV or JSON")
