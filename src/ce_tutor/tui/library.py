@@ -2,9 +2,10 @@
 
 At a start with nothing changed, :func:`quick_library` gives the lesson list from the catalog index
 (:mod:`ce_tutor.lessons.index`: no lesson file read, no schema, no numpy) and the learner's progress, before
-the first frame, so that the first frame is the interactive list. The lessons themselves are loaded in a
-worker once the list is shown (:func:`read_catalog`, then :func:`warm_lessons` imports numpy, plotext and
-the player). When the index is missing or stale (a lesson file changed), the catalog is read first, in a
+the first frame, so that the first frame is the interactive list. Once the list is shown, a worker imports
+numpy, plotext and the player (:func:`warm_player`), then loads the lessons themselves (:func:`read_catalog`;
+a lesson chosen meanwhile is taken alone from the cache: :meth:`Library.lesson_file`) and computes their
+values (:func:`warm_lessons`). When the index is missing or stale (a lesson file changed), the catalog is read first, in a
 worker after a "Loading lessons…" frame. Lessons are read from the lesson cache; those not in it yet are
 validated by a child process, so that YAML and pydantic never enter the app.
 """
@@ -179,7 +180,7 @@ def quick_library(options: AppOptions, catalog: Catalog | None = None) -> Librar
 
 def load_lessons(options: AppOptions, catalog: Catalog | None = None) -> Catalog:
     """The lesson catalog, unless it was read already (in a worker thread). Only what the lesson list
-    needs is imported: no numpy, no plotext, no player (see :func:`warm_lessons`)."""
+    needs is imported: no numpy, no plotext, no player (see :func:`warm_player`)."""
     return catalog if catalog is not None else read_catalog(options)
 
 
